@@ -1,0 +1,32 @@
+"""Build the provider client that a config entry's data describes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .const import CONF_PROVIDER
+from .providers import CallProvider, EnswitchClient
+
+
+def _enswitch(hass: HomeAssistant, data: Mapping[str, Any]) -> CallProvider:
+    return EnswitchClient(
+        data[CONF_HOST],
+        data[CONF_USERNAME],
+        data[CONF_PASSWORD],
+        session=async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
+    )
+
+
+CLIENT_FACTORIES: dict[str, Callable[[HomeAssistant, Mapping[str, Any]], CallProvider]] = {
+    "enswitch": _enswitch,
+}
+
+
+def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> CallProvider:
+    """Return a client for the provider named in the data; ValueError if unusable."""
+    return CLIENT_FACTORIES[data[CONF_PROVIDER]](hass, data)

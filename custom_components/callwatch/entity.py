@@ -1,0 +1,54 @@
+"""Base entity: one device per account, state written only when it changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import CallwatchCoordinator
+
+
+class CallwatchEntity(CoordinatorEntity[CallwatchCoordinator]):
+    """An entity of one watched account."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: CallwatchCoordinator, description: EntityDescription
+    ) -> None:
+        """Attach the entity to the account's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        account_id = entry.unique_id or entry.entry_id
+        self._attr_unique_id = f"{account_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            entry_type=DeviceEntryType.SERVICE,
+            identifiers={(DOMAIN, account_id)},
+            manufacturer=coordinator.client.manufacturer,
+            model=coordinator.client.model,
+            name=entry.title,
+        )
+        self._written: tuple[Any, ...] | None = None
+
+    def written_state(self) -> tuple[Any, ...]:
+        """Return what the entity shows; a change of it is worth a state write."""
+        return (self.available,)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when what it shows has changed."""
+        shown = self.written_state()
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first write showed."""
+        await super().async_added_to_hass()
+        self._written = self.written_state()

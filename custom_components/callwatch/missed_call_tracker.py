@@ -1,0 +1,157 @@
+"""Which missed calls are new: polling windows, overlap, dedup and persistence.
+
+Free of Home Assistant and of any provider, so that it can be tested on its own.
+
+Each poll asks the provider for the window [previous poll - OVERLAP, now + CLOCK_MARGIN).
+The overlap catches calls that the provider records late (a call is logged when it stops
+ringing, with the time it started) or stamps with a clock running behind ours; the margin
+catches calls stamped by a clock running ahead. A call is identified by its key and counted,
+so that two calls that look alike are two events, and a call seen by two overlapping windows
+is one. Only calls that a later window can still return are remembered, so the state is
+bounded by the calls inside the overlap, not by the history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .providers import CallDirection, MissedCall
+
+OVERLAP = timedelta(minutes=15)
+CLOCK_MARGIN = timedelta(minutes=5)
+FIRST_HISTORY = timedelta(hours=24)
+CATCH_UP_LIMIT = timedelta(hours=24)
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A span of provider time to ask for: start <= time < end."""
+
+    start: datetime
+    end: datetime
+
+
+class MissedCallTracker:
+    """Remembers the missed calls already announced, and tells new ones apart."""
+
+    def __init__(self) -> None:
+        """Start with no history: the first poll only takes stock."""
+        self.last_poll: datetime | None = None
+        self.latest: MissedCall | None = None
+        self._seen: dict[str, tuple[datetime, int]] = {}
+
+    @property
+    def remembered_calls(self) -> int:
+        """Return how many calls the tracker holds on to."""
+        return sum(count for _, count in self._seen.values())
+
+    def window(self, now: datetime) -> Window:
+        """Return the window the next poll must ask for."""
+        if self.last_poll is None:
+            start = now - FIRST_HISTORY
+        else:
+            start = max(self.last_poll - OVERLAP, now - CATCH_UP_LIMIT)
+        # A clock that went backwards must not make an empty window.
+        start = min(start, now - OVERLAP)
+        return Window(start=start, end=now + CLOCK_MARGIN)
+
+    def record(self, now: datetime, calls: list[MissedCall]) -> list[MissedCall]:
+        """Take a poll's calls; return those never announced before, oldest first.
+
+        The first poll of an account announces nothing: what is already in its
+        history is not news.
+        """
+        taking_stock = self.last_poll is None
+        by_key: dict[str, list[MissedCall]] = defaultdict(list)
+        for call in calls:
+            by_key[call.key].append(call)
+        new: list[MissedCall] = []
+        for key, group in by_key.items():
+            _, announced = self._seen.get(key, (group[0].time, 0))
+            if len(group) > announced:
+                new.extend(group[announced:])
+                self._seen[key] = (group[0].time, len(group))
+        for call in calls:
+            if self.latest is None or call.time >= self.latest.time:
+                self.latest = call
+        self.last_poll = now
+        self._forget_before(now - OVERLAP)
+        if taking_stock:
+            return []
+        new.sort(key=lambda call: (call.time, call.key))
+        return new
+
+    def _forget_before(self, bound: datetime) -> None:
+        """Drop calls that no later window can return again."""
+        self._seen = {
+            key: seen for key, seen in self._seen.items() if seen[0] >= bound
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the state in a JSON-ready form."""
+        return {
+            "version": STATE_VERSION,
+            "last_poll": _to_ms(self.last_poll) if self.last_poll else None,
+            "seen": [[key, _to_ms(time), count] for key, (time, count) in self._seen.items()],
+            "latest": missed_call_to_dict(self.latest) if self.latest else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> MissedCallTracker:
+        """Rebuild a tracker from `as_dict` output; ValueError if it is damaged."""
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            raise ValueError("unknown or missing state version")
+        tracker = cls()
+        try:
+            if data["last_poll"] is not None:
+                tracker.last_poll = _from_ms(data["last_poll"])
+            for key, time, count in data["seen"]:
+                if not isinstance(key, str) or not isinstance(count, int) or count < 1:
+                    raise ValueError("malformed seen call")
+                tracker._seen[key] = (_from_ms(time), count)
+            if data["latest"] is not None:
+                tracker.latest = missed_call_from_dict(data["latest"])
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"malformed state: {err!r}") from err
+        return tracker
+
+
+def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:
+    """Return a missed call in a JSON-ready form."""
+    return {
+        "time": _to_ms(call.time),
+        "caller_number": call.caller_number,
+        "caller_name": call.caller_name,
+        "called_number": call.called_number,
+        "call_id": call.call_id,
+        "direction": call.direction.value,
+    }
+
+
+def missed_call_from_dict(data: dict[str, Any]) -> MissedCall:
+    """Rebuild a missed call from `missed_call_to_dict` output."""
+    texts = {
+        field: data.get(field)
+        for field in ("caller_number", "caller_name", "called_number", "call_id")
+    }
+    if not all(value is None or isinstance(value, str) for value in texts.values()):
+        raise ValueError("malformed missed call")
+    return MissedCall(
+        time=_from_ms(data["time"]),
+        direction=CallDirection(data["direction"]),
+        **texts,
+    )
+
+
+def _to_ms(time: datetime) -> int:
+    return int(time.timestamp() * 1000)
+
+
+def _from_ms(value: Any) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"not a timestamp: {value!r}")
+    return datetime.fromtimestamp(value / 1000, UTC)

@@ -1,0 +1,26 @@
+"""The interface every provider client implements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from .models import Account, ActiveCall, MissedCall
+
+
+class CallProvider(Protocol):
+    """A telephony account that can be asked about its calls."""
+
+    provider: str
+    manufacturer: str
+    model: str
+    supports_active_calls: bool
+
+    async def account(self) -> Account:
+        """Check the credentials and identify the account they open."""
+
+    async def active_calls(self) -> list[ActiveCall]:
+        """Return the calls in progress now, one entry per call."""
+
+    async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
+        """Return the missed calls with start <= time < end, oldest first."""

@@ -1,0 +1,122 @@
+"""HTTP plumbing shared by the provider clients: timeouts, size bounds, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+import time
+from typing import Any
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from .exceptions import (
+    ProviderConnectionError,
+    ProviderRateLimitError,
+    ProviderResponseError,
+)
+
+MAX_REPLY_BYTES = 32 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A provider's answer: status, content type and the raw body."""
+
+    status: int
+    content_type: str
+    body: bytes
+    service: str
+
+    def json(self) -> Any:
+        """Decode the body, or say plainly that it is not JSON."""
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError as err:
+            kind = self.content_type or "no content type"
+            raise ProviderResponseError(
+                f"{self.service} answered HTTP {self.status} with a body that is "
+                f"not JSON ({kind}, {len(self.body)} bytes)"
+            ) from err
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Read a Retry-After header: delta seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+async def send(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    *,
+    service: str,
+    timeout: float,
+    **kwargs: Any,
+) -> Reply:
+    """Send one request and read its whole reply, bounded in time and size.
+
+    Secrets travel in bodies or headers only, so the URL may appear in messages.
+    """
+    try:
+        async with (
+            asyncio.timeout(timeout),
+            session.request(method, url, allow_redirects=False, **kwargs) as response,
+        ):
+            if (response.content_length or 0) > MAX_REPLY_BYTES:
+                raise _too_large(service)
+            body = bytearray()
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                body += chunk
+                if len(body) > MAX_REPLY_BYTES:
+                    raise _too_large(service)
+            reply = Reply(
+                status=response.status,
+                content_type=response.content_type,
+                body=bytes(body),
+                service=service,
+            )
+            retry_after = response.headers.get("Retry-After")
+    except TimeoutError as err:
+        raise ProviderConnectionError(
+            f"{service} did not answer within {timeout:g} s"
+        ) from err
+    except aiohttp.ClientError as err:
+        raise ProviderConnectionError(
+            f"Cannot talk to {service} at {url.host}: {type(err).__name__}"
+        ) from err
+    if reply.status == 429:
+        seconds = retry_after_seconds(retry_after)
+        raise ProviderRateLimitError(
+            f"{service} asked to slow down (HTTP 429)", retry_after=seconds
+        )
+    return reply
+
+
+def _too_large(service: str) -> ProviderResponseError:
+    return ProviderResponseError(
+        f"{service} sent a reply larger than {MAX_REPLY_BYTES // (1024 * 1024)} MiB"
+    )
+
+
+def base_url(host: str) -> URL:
+    """Turn what a user typed as host into a base URL; HTTPS unless told otherwise."""
+    host = host.strip().rstrip("/")
+    if "://" not in host:
+        host = f"https://{host}"
+    url = URL(host)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"Not a usable host: {host!r}")
+    return url.with_query(None).with_fragment(None)

@@ -1,0 +1,56 @@
+"""Provider-independent models of calls and accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class CallDirection(StrEnum):
+    """Which way a call went, seen from the watched account."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Account:
+    """The account a set of credentials gives access to."""
+
+    unique_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActiveCall:
+    """A call in progress; the legs of one call are folded into one."""
+
+    call_id: str
+    caller_number: str | None = None
+    called_number: str | None = None
+    started: datetime | None = None
+    answered: bool = False
+    direction: CallDirection | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MissedCall:
+    """A call that nobody answered."""
+
+    time: datetime
+    caller_number: str | None
+    caller_name: str | None = None
+    called_number: str | None = None
+    call_id: str | None = None
+    direction: CallDirection = CallDirection.INBOUND
+
+    @property
+    def key(self) -> str:
+        """Identify the call; rows without an id are told apart by what they show."""
+        if self.call_id:
+            return f"{self.direction}|id|{self.call_id}"
+        return (
+            f"{self.direction}|{int(self.time.timestamp() * 1000)}"
+            f"|{self.caller_number or ''}|{self.called_number or ''}"
+        )

@@ -1,0 +1,137 @@
+"""A fake Enswitch JSON API that follows the vendor's documented shapes and quirks.
+
+- `/api/json/<category>/<action>/`, GET or POST, parameters in the query or the body.
+- The envelope `{"responses": [{"code": "200", "key": "", "message": "OK"}], "data": ...}`,
+  the code a string.
+- Whether the HTTP status mirrors the body's code is undocumented, so the fake can do both.
+- `calls/missed/list` filters `start <= time < end` (end is exclusive since 3.14; older
+  releases include it), defaults to the whole history, and counts such unbounded queries.
+- `calls/active/list` answers one row per call leg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import itertools
+import time
+from typing import Any
+
+from aiohttp import web
+
+from .server import FaultPlan, misbehave
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class FakeEnswitch:
+    """State of one fake Enswitch system with a single account."""
+
+    username: str = "alice"
+    password: str = "correct horse battery"
+    status_mirrors_code: bool = True
+    end_inclusive: bool = False
+    active_role: bool = True
+    missed_role: bool = True
+    missed: list[dict[str, Any]] = field(default_factory=list)
+    legs: list[dict[str, Any]] = field(default_factory=list)
+    fault: FaultPlan = field(default_factory=FaultPlan)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    unbounded_missed_queries: int = 0
+
+    def add_missed_call(
+        self, when: float, callerid: str, **extra: Any
+    ) -> dict[str, Any]:
+        """Record a missed call at Unix time `when`."""
+        row = {"time": int(when), "callerid": callerid, **extra}
+        self.missed.append(row)
+        return row
+
+    def start_call(
+        self, snumber: str, cnumber: str, *, legs: int = 1, callid: str | None = None
+    ) -> str:
+        """Start a call with one or more legs; return its callid."""
+        callid = callid or f"call-{next(_ids)}"
+        now = int(time.time())
+        for leg in range(legs):
+            self.legs.append(
+                {
+                    "uniqueid": f"{now}.{next(_ids)}",
+                    "callid": callid,
+                    "start": now,
+                    "answered": 0,
+                    "snumber": snumber,
+                    "cnumber": cnumber,
+                    "dnumber": cnumber if leg == 0 else f"{cnumber}-{leg}",
+                    "status": "ringing",
+                    "channel": f"SIP/{snumber}-{leg:08x}",
+                    "machine": 1,
+                    "recording": "",
+                }
+            )
+        return callid
+
+    def answer_call(self, callid: str) -> None:
+        """Mark every leg of a call answered."""
+        for leg in self.legs:
+            if leg["callid"] == callid:
+                leg["answered"] = int(time.time())
+                leg["status"] = "up"
+
+    def end_call(self, callid: str) -> None:
+        """Hang up every leg of a call."""
+        self.legs = [leg for leg in self.legs if leg["callid"] != callid]
+
+    def app(self) -> web.Application:
+        """Return the aiohttp application."""
+        app = web.Application()
+        app.router.add_route("*", "/api/json/{category}/{action}/", self._handle)
+        app.router.add_route("*", "/api/json/{category}/{action}", self._handle)
+        return app
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        params: dict[str, str] = dict(request.query)
+        if request.method == "POST":
+            params.update({k: str(v) for k, v in (await request.post()).items()})
+        action = f"{request.match_info['category']}/{request.match_info['action']}"
+        self.requests.append((action, params))
+        if (faulty := await misbehave(request, self.fault)) is not None:
+            return faulty
+        if (
+            params.get("auth_username") != self.username
+            or params.get("auth_password") != self.password
+        ):
+            return self._answer(401, "auth", "Authentication failed")
+        if action == "calls/active/list":
+            if not self.active_role:
+                return self._answer(402, "role", "Your role does not allow this")
+            return self._answer(200, data=list(self.legs))
+        if action == "calls/missed/list":
+            if not self.missed_role:
+                return self._answer(402, "role", "Your role does not allow this")
+            return self._answer(200, data=self._missed(params))
+        return self._answer(404, "action", f"No such action {action}")
+
+    def _missed(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        if "start" not in params or "end" not in params:
+            self.unbounded_missed_queries += 1
+        start = int(params.get("start", 0))
+        end = int(params.get("end", time.time()))
+        rows = [
+            row
+            for row in self.missed
+            if start <= row["time"] and (row["time"] <= end if self.end_inclusive else row["time"] < end)
+        ]
+        sort = params.get("sort", "time")
+        rows.sort(key=lambda row: row[sort], reverse=params.get("descending") == "1")
+        return rows
+
+    def _answer(
+        self, code: int, key: str = "", message: str = "OK", data: Any = None
+    ) -> web.Response:
+        body: dict[str, Any] = {
+            "responses": [{"code": str(code), "key": key, "message": message}]
+        }
+        if data is not None:
+            body["data"] = data
+        return web.json_response(body, status=code if self.status_mirrors_code else 200)

@@ -1,0 +1,86 @@
+"""Run a fake provider's aiohttp application on 127.0.0.1 for a test."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aiohttp import web
+
+type Fault = Literal["garbage", "html", "slow", "reset", "empty"]
+
+
+@dataclass
+class FaultPlan:
+    """How a fake misbehaves; tests set it, the fake obeys it on every request."""
+
+    status: int | None = None
+    fault: Fault | None = None
+    delay: float = 0.0
+    retry_after: str | None = None
+    times: int | None = None
+    served: int = field(default=0)
+
+    def take(self) -> bool:
+        """Return whether the next request must misbehave."""
+        if self.status is None and self.fault is None and not self.delay:
+            return False
+        if self.times is not None:
+            if self.served >= self.times:
+                return False
+            self.served += 1
+        return True
+
+
+async def misbehave(request: web.Request, plan: FaultPlan) -> web.StreamResponse | None:
+    """Answer as the plan says, or return None to let the fake answer normally."""
+    if not plan.take():
+        return None
+    if plan.delay:
+        await asyncio.sleep(plan.delay)
+    if plan.fault == "garbage":
+        return web.Response(status=plan.status or 200, body=b"{not json",
+                            content_type="application/json")
+    if plan.fault == "html":
+        return web.Response(status=plan.status or 502,
+                            text="<html><body><h1>502 Bad Gateway</h1></body></html>",
+                            content_type="text/html")
+    if plan.fault == "empty":
+        return web.Response(status=plan.status or 200)
+    if plan.fault == "reset":
+        response = web.StreamResponse(status=200, headers={"Content-Length": "100000"})
+        response.content_type = "application/json"
+        await response.prepare(request)
+        await response.write(b'{"responses":[{"code":"200"')
+        transport = request.transport
+        if transport is not None:
+            transport.close()
+        return response
+    if plan.status is not None:
+        headers = {"Retry-After": plan.retry_after} if plan.retry_after else None
+        return web.Response(status=plan.status, text="", headers=headers)
+    return None
+
+
+class FakeServer:
+    """Serves an application on an ephemeral port of 127.0.0.1."""
+
+    def __init__(self, app: web.Application) -> None:
+        """Keep the application; `start` serves it."""
+        self._runner = web.AppRunner(app, access_log=None)
+        self.port = 0
+
+    async def start(self) -> str:
+        """Serve and return the base URL."""
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server  # noqa: SLF001
+        assert isinstance(server, asyncio.base_events.Server)
+        self.port = server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        """Stop serving and close every connection."""
+        await self._runner.cleanup()
