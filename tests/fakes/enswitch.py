@@ -1,6 +1,6 @@
 """A fake Enswitch JSON API that follows the vendor's documented shapes and quirks.
 
-- `/api/json/<category>/<action>/`, GET or POST, parameters in the query or the body.
+- `/api/json/<category>/<action>/` (e.g. `calls/missed/list`), GET or POST, parameters in the query or the body.
 - The envelope `{"responses": [{"code": "200", "key": "", "message": "OK"}], "data": ...}`,
   the code a string.
 - Whether the HTTP status mirrors the body's code is undocumented, so the fake can do both.
@@ -85,15 +85,14 @@ class FakeEnswitch:
     def app(self) -> web.Application:
         """Return the aiohttp application."""
         app = web.Application()
-        app.router.add_route("*", "/api/json/{category}/{action}/", self._handle)
-        app.router.add_route("*", "/api/json/{category}/{action}", self._handle)
+        app.router.add_route("*", "/api/json/{action:.+}", self._handle)
         return app
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         params: dict[str, str] = dict(request.query)
         if request.method == "POST":
             params.update({k: str(v) for k, v in (await request.post()).items()})
-        action = f"{request.match_info['category']}/{request.match_info['action']}"
+        action = request.match_info["action"].strip("/")
         self.requests.append((action, params))
         if (faulty := await misbehave(request, self.fault)) is not None:
             return faulty

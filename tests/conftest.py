@@ -1,0 +1,80 @@
+"""Fixtures shared by the Callwatch tests: fake providers on 127.0.0.1 and entries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+import logging
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+import custom_components.callwatch  # noqa: F401  (found before the plugin's own package)
+from custom_components.callwatch.const import CONF_PROVIDER, DOMAIN
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+
+from .fakes.enswitch import FakeEnswitch
+from .fakes.server import FakeServer
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components/."""
+
+
+@pytest.fixture(autouse=True)
+def no_breaking_change_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail when Home Assistant warns that something we do breaks in a later release."""
+    caplog.set_level(logging.WARNING, logger="homeassistant")
+    yield
+    records = [
+        *caplog.get_records("setup"),
+        *caplog.get_records("call"),
+    ]
+    warned = [
+        record.getMessage()
+        for record in records
+        if f"Detected that custom integration '{DOMAIN}'" in record.getMessage()
+    ]
+    assert not warned, warned
+
+
+@pytest.fixture
+def enswitch() -> FakeEnswitch:
+    """Return the state of a fake Enswitch system."""
+    return FakeEnswitch()
+
+
+@pytest.fixture
+async def enswitch_url(
+    enswitch: FakeEnswitch, socket_enabled: None
+) -> AsyncIterator[str]:
+    """Serve the fake Enswitch on 127.0.0.1 and return its base URL."""
+    server = FakeServer(enswitch.app())
+    url = await server.start()
+    yield url
+    await server.stop()
+
+
+@pytest.fixture
+def enswitch_entry(enswitch: FakeEnswitch, enswitch_url: str) -> MockConfigEntry:
+    """Return a config entry for the fake Enswitch account."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        # The flow names the entry after the host; a fixed name keeps snapshots stable.
+        title="alice@pbx.example.com",
+        unique_id="alice@pbx.example.com",
+        data={
+            CONF_PROVIDER: "enswitch",
+            CONF_HOST: enswitch_url,
+            CONF_USERNAME: enswitch.username,
+            CONF_PASSWORD: enswitch.password,
+            CONF_VERIFY_SSL: True,
+        },
+    )
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add an entry and set it up."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
