@@ -60,9 +60,11 @@ def enswitch_entry(enswitch: FakeEnswitch, enswitch_url: str) -> MockConfigEntry
     """Return a config entry for the fake Enswitch account."""
     return MockConfigEntry(
         domain=DOMAIN,
-        # The flow names the entry after the host; a fixed name keeps snapshots stable.
+        entry_id="01JENSWITCH0000000000000000",
+        # The flow names the entry after the host and port; a fixed title keeps the
+        # entity ids of snapshots stable.
         title="alice@pbx.example.com",
-        unique_id="alice@pbx.example.com",
+        unique_id=f"{enswitch.username}@{enswitch_url.removeprefix('http://')}",
         data={
             CONF_PROVIDER: "enswitch",
             CONF_HOST: enswitch_url,

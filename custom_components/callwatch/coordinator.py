@@ -86,6 +86,12 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 err,
             )
 
+    async def async_shutdown(self) -> None:
+        """Stop polling and write the missed-call state now rather than later."""
+        await super().async_shutdown()
+        if self.tracker.last_poll is not None:
+            await self._store.async_save(self.tracker.as_dict())
+
     async def _async_update_data(self) -> CallwatchData:
         """Fetch active and missed calls, then announce the new missed calls."""
         now = dt_util.utcnow()

@@ -25,11 +25,12 @@ class CallwatchEntity(CoordinatorEntity[CallwatchCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         entry = coordinator.config_entry
-        account_id = entry.unique_id or entry.entry_id
-        self._attr_unique_id = f"{account_id}_{description.key}"
+        # Keyed by the entry, not the account, so that reconfiguring a new host keeps
+        # the entities and their history.
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
             entry_type=DeviceEntryType.SERVICE,
-            identifiers={(DOMAIN, account_id)},
+            identifiers={(DOMAIN, entry.entry_id)},
             manufacturer=coordinator.client.manufacturer,
             model=coordinator.client.model,
             name=entry.title,

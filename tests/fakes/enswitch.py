@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 import itertools
 import time
@@ -37,7 +38,12 @@ class FakeEnswitch:
     legs: list[dict[str, Any]] = field(default_factory=list)
     fault: FaultPlan = field(default_factory=FaultPlan)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    query_strings: list[str] = field(default_factory=list)
     unbounded_missed_queries: int = 0
+    # Answer every authenticated request with this handler instead (malformed replies).
+    reply_override: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
+    # Send replies chunked, without a Content-Length.
+    chunked: bool = False
 
     def add_missed_call(
         self, when: float, callerid: str, **extra: Any
@@ -94,6 +100,7 @@ class FakeEnswitch:
             params.update({k: str(v) for k, v in (await request.post()).items()})
         action = request.match_info["action"].strip("/")
         self.requests.append((action, params))
+        self.query_strings.append(request.query_string)
         if (faulty := await misbehave(request, self.fault)) is not None:
             return faulty
         if (
@@ -101,6 +108,21 @@ class FakeEnswitch:
             or params.get("auth_password") != self.password
         ):
             return self._answer(401, "auth", "Authentication failed")
+        if self.reply_override is not None:
+            return await self.reply_override(request)
+        response = self._route(action, params)
+        if not self.chunked:
+            return response
+        streamed = web.StreamResponse(status=response.status)
+        streamed.content_type = "application/json"
+        streamed.enable_chunked_encoding()
+        await streamed.prepare(request)
+        assert isinstance(response.body, bytes)
+        await streamed.write(response.body)
+        await streamed.write_eof()
+        return streamed
+
+    def _route(self, action: str, params: dict[str, str]) -> web.Response:
         if action == "calls/active/list":
             if not self.active_role:
                 return self._answer(402, "role", "Your role does not allow this")
@@ -119,10 +141,11 @@ class FakeEnswitch:
         rows = [
             row
             for row in self.missed
-            if start <= row["time"] and (row["time"] <= end if self.end_inclusive else row["time"] < end)
+            if start <= int(row["time"])
+            and (int(row["time"]) <= end if self.end_inclusive else int(row["time"]) < end)
         ]
         sort = params.get("sort", "time")
-        rows.sort(key=lambda row: row[sort], reverse=params.get("descending") == "1")
+        rows.sort(key=lambda row: str(row[sort]).zfill(20), reverse=params.get("descending") == "1")
         return rows
 
     def _answer(

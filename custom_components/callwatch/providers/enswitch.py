@@ -80,7 +80,12 @@ class EnswitchClient:
             "descending": "0",
         }
         rows = await self._call("calls/missed/list", params)
-        calls = [_missed_call(index, row) for index, row in enumerate(rows)]
+        # Releases before 3.14 include `end`, and the bounds were rounded outwards.
+        calls = [
+            call
+            for index, row in enumerate(rows)
+            if start <= (call := _missed_call(index, row)).time < end
+        ]
         calls.sort(key=lambda call: call.time)
         return calls
 

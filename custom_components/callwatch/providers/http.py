@@ -113,10 +113,13 @@ def _too_large(service: str) -> ProviderResponseError:
 
 def base_url(host: str) -> URL:
     """Turn what a user typed as host into a base URL; HTTPS unless told otherwise."""
-    host = host.strip().rstrip("/")
-    if "://" not in host:
-        host = f"https://{host}"
-    url = URL(host)
+    text = host.strip()
+    if "://" not in text:
+        text = f"https://{text}"
+    try:
+        url = URL(text)
+    except ValueError as err:
+        raise ValueError(f"Not a usable host: {host!r}") from err
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(f"Not a usable host: {host!r}")
-    return url.with_query(None).with_fragment(None)
+    return url.with_path(url.path.rstrip("/")).with_query(None).with_fragment(None)
