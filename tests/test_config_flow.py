@@ -242,15 +242,18 @@ async def test_reconfigure_to_a_new_host_keeps_the_entities(
 
 
 async def test_reconfigure_onto_another_configured_account(
-    hass: HomeAssistant, enswitch_entry: MockConfigEntry, enswitch_url: str
+    hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
     await setup_entry(hass, enswitch_entry)
-    host = enswitch_url.removeprefix("http://")
+    other = FakeServer(enswitch.app())
+    other_url = await other.start()
+    host = other_url.removeprefix("http://")
     MockConfigEntry(domain=DOMAIN, unique_id=f"alice@{host}").add_to_hass(hass)
     result = await enswitch_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _form(enswitch_url)
+        result["flow_id"], _form(other_url)
     )
+    await other.stop()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
