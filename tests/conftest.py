@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 import logging
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 import custom_components.callwatch  # noqa: F401  (found before the plugin's own package)
 from custom_components.callwatch.const import CONF_PROVIDER, DOMAIN
@@ -80,3 +85,16 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def next_poll(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 31
+) -> None:
+    """Move the clock on past the next poll and let that poll finish.
+
+    The coordinator schedules its polls at a whole second plus a fixed fraction, so a
+    poll falls at most a second after its interval.
+    """
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -68,7 +68,7 @@ class FakeServer:
 
     def __init__(self, app: web.Application) -> None:
         """Keep the application; `start` serves it."""
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=3600)
         self.port = 0
 
     async def start(self) -> str:
