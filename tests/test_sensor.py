@@ -1,0 +1,143 @@
+"""The sensors: what they show, when they change, and when they write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+
+from .conftest import next_poll, setup_entry
+from .fakes.enswitch import FakeEnswitch
+from .fakes.server import FaultPlan
+
+ACTIVE = "sensor.alice_pbx_example_com_active_calls"
+LATEST = "sensor.alice_pbx_example_com_latest_missed_caller"
+EVENT = "event.alice_pbx_example_com_missed_call"
+NOW = datetime.fromisoformat("2026-11-20T12:00:00+00:00")
+
+
+@pytest.mark.freeze_time(NOW)
+@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.EVENT])
+async def test_entities(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    monkeypatch: pytest.MonkeyPatch,
+    platform: Platform,
+) -> None:
+    monkeypatch.setattr("custom_components.callwatch.PLATFORMS", [platform])
+    answered = enswitch.start_call("+6491110000", "100", legs=3, callid="call-a")
+    enswitch.answer_call(answered)
+    enswitch.start_call("+6492220000", "200", callid="call-b")
+    now = NOW.timestamp()
+    enswitch.add_missed_call(now - 3600, "+6493330000", callername="Carol",
+                             dnumber="100", uniqueid="1763636400.1")
+    enswitch.add_missed_call(now - 600, "+6494440000", dnumber="200")
+    await setup_entry(hass, enswitch_entry)
+    await snapshot_platform(hass, entity_registry, snapshot, enswitch_entry.entry_id)
+
+
+async def test_active_calls_follow_the_calls(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    assert hass.states.get(ACTIVE).state == "0"
+    first = enswitch.start_call("+641", "100", legs=2)
+    second = enswitch.start_call("+642", "100")
+    await next_poll(hass, freezer)
+    assert hass.states.get(ACTIVE).state == "2"
+    enswitch.end_call(first)
+    await next_poll(hass, freezer)
+    assert hass.states.get(ACTIVE).state == "1"
+    enswitch.end_call(second)
+    await next_poll(hass, freezer)
+    assert hass.states.get(ACTIVE).state == "0"
+
+
+async def test_latest_missed_caller(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    assert hass.states.get(LATEST).state == "unknown"
+    when = freezer().timestamp() - 5
+    enswitch.add_missed_call(when, "+6425550000", callername="Dan", dnumber="100")
+    await next_poll(hass, freezer)
+    state = hass.states.get(LATEST)
+    assert state.state == "+6425550000"
+    assert state.attributes["caller_name"] == "Dan"
+    assert state.attributes["called_number"] == "100"
+    assert state.attributes["time"] == datetime.fromtimestamp(
+        int(when), NOW.tzinfo
+    ).isoformat()
+    # A field the provider did not fill is left out, not shown as null.
+    assert "call_id" not in state.attributes
+
+
+async def test_idle_polls_write_nothing(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    enswitch.start_call("+641", "100")
+    enswitch.add_missed_call(freezer().timestamp() - 60, "+642")
+    await setup_entry(hass, enswitch_entry)
+    writes: list[str] = []
+
+    @callback
+    def ours(event_data: Mapping[str, Any]) -> bool:
+        return event_data["entity_id"] in (ACTIVE, LATEST, EVENT)
+
+    @callback
+    def count(event: Event) -> None:
+        writes.append(event.data["entity_id"])
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, count, event_filter=ours)
+    hass.bus.async_listen(EVENT_STATE_REPORTED, count, event_filter=ours)
+    for _ in range(5):
+        await next_poll(hass, freezer)
+    assert writes == []
+    enswitch.start_call("+643", "100")
+    await next_poll(hass, freezer)
+    assert writes == [ACTIVE]
+
+
+async def test_unavailable_then_back(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    enswitch.add_missed_call(freezer().timestamp() - 60, "+642")
+    await setup_entry(hass, enswitch_entry)
+    enswitch.fault = FaultPlan(fault="html")
+    await next_poll(hass, freezer)
+    for entity_id in (ACTIVE, LATEST, EVENT):
+        assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+    enswitch.fault = FaultPlan()
+    await next_poll(hass, freezer)
+    assert hass.states.get(ACTIVE).state == "0"
+    assert hass.states.get(LATEST).state == "+642"
+    assert hass.states.get(EVENT).state == "unknown"
