@@ -7,19 +7,22 @@ from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 import custom_components.callwatch  # noqa: F401  (found before the plugin's own package)
 from custom_components.callwatch.const import CONF_PROVIDER, DOMAIN
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant
 
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FakeServer
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
@@ -41,6 +44,12 @@ def no_breaking_change_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[No
         if f"Detected that custom integration '{DOMAIN}'" in record.getMessage()
     ]
     assert not warned, warned
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialise Home Assistant objects without their random ids."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-from custom_components.callwatch.const import CONF_PROVIDER, DOMAIN
-from custom_components.callwatch.providers import EnswitchClient
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.callwatch.const import CONF_PROVIDER, DOMAIN
+from custom_components.callwatch.providers import EnswitchClient
 
 from .conftest import setup_entry
 from .fakes.enswitch import FakeEnswitch
@@ -46,7 +46,9 @@ async def _enswitch_form(hass: HomeAssistant) -> str:
 
 async def test_enswitch_account(hass: HomeAssistant, enswitch_url: str) -> None:
     flow_id = await _enswitch_form(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(enswitch_url))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(enswitch_url)
+    )
     await hass.async_block_till_done()
     host = enswitch_url.removeprefix("http://")
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -92,7 +94,9 @@ async def test_enswitch_errors_then_recovery(
 
     enswitch.missed_role = enswitch.active_role = True
     enswitch.fault = FaultPlan()
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(enswitch_url))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(enswitch_url)
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -122,10 +126,14 @@ async def test_unexpected_error(
 
     flow_id = await _enswitch_form(hass)
     monkeypatch.setattr(EnswitchClient, "account", broken)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(enswitch_url))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(enswitch_url)
+    )
     assert result["errors"] == {"base": "unknown"}
     monkeypatch.undo()
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(enswitch_url))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(enswitch_url)
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -134,7 +142,9 @@ async def test_same_account_twice(hass: HomeAssistant, enswitch_url: str) -> Non
     await hass.config_entries.flow.async_configure(flow_id, _form(enswitch_url))
     await hass.async_block_till_done()
     flow_id = await _enswitch_form(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(enswitch_url))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(enswitch_url)
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -258,9 +268,7 @@ async def test_reconfigure_onto_another_configured_account(
     assert result["reason"] == "already_configured"
 
 
-async def test_reconfigure_same_account(
-    hass: HomeAssistant, enswitch_url: str
-) -> None:
+async def test_reconfigure_same_account(hass: HomeAssistant, enswitch_url: str) -> None:
     host = enswitch_url.removeprefix("http://")
     entry = MockConfigEntry(
         domain=DOMAIN,

@@ -19,8 +19,8 @@ from custom_components.callwatch.providers import (
     ProviderPermissionError,
     ProviderRateLimitError,
     ProviderResponseError,
+    http,
 )
-from custom_components.callwatch.providers import http
 
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
@@ -98,8 +98,14 @@ async def test_active_call_direction_and_uniqueid_fallback(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
     enswitch.legs.append(
-        {"uniqueid": "1700000000.7", "snumber": 6491234, "dnumber": "300",
-         "direction": "out", "start": "1700000000", "unknown": {"x": 1}}
+        {
+            "uniqueid": "1700000000.7",
+            "snumber": 6491234,
+            "dnumber": "300",
+            "direction": "out",
+            "start": "1700000000",
+            "unknown": {"x": 1},
+        }
     )
     [call] = await client.active_calls()
     assert call.call_id == "1700000000.7"
@@ -126,8 +132,9 @@ async def test_missed_calls_in_a_bounded_window_oldest_first(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
     now = time.time()
-    enswitch.add_missed_call(now - 30, "+642", callername="Bea", dnumber="100",
-                             uniqueid="u2")
+    enswitch.add_missed_call(
+        now - 30, "+642", callername="Bea", dnumber="100", uniqueid="u2"
+    )
     enswitch.add_missed_call(now - 60, "+641")
     enswitch.add_missed_call(now - 3 * 3600, "+640")
     calls = await client.missed_calls(_now() - HOUR, _now())
@@ -165,13 +172,24 @@ async def test_missed_call_fields_of_other_types_are_tolerated(
 ) -> None:
     now = int(time.time())
     enswitch.missed.append(
-        {"time": str(now - 5), "callerid": 6421234, "name": "Ann", "cnumber": 55,
-         "callid": 99, "uniqueid": "", "extra": [1, 2]}
+        {
+            "time": str(now - 5),
+            "callerid": 6421234,
+            "name": "Ann",
+            "cnumber": 55,
+            "callid": 99,
+            "uniqueid": "",
+            "extra": [1, 2],
+        }
     )
     enswitch.missed.append({"time": now - 4, "callerid": None, "callername": True})
     first, second = await client.missed_calls(_now() - HOUR, _now())
-    assert (first.caller_number, first.caller_name, first.called_number,
-            first.call_id) == ("6421234", "Ann", "55", "99")
+    assert (
+        first.caller_number,
+        first.caller_name,
+        first.called_number,
+        first.call_id,
+    ) == ("6421234", "Ann", "55", "99")
     assert (second.caller_number, second.caller_name) == (None, None)
 
 
@@ -181,7 +199,10 @@ async def test_missed_call_without_a_usable_time_is_a_bad_response(
 ) -> None:
     async def reply(request: web.Request) -> web.Response:
         return web.json_response(
-            {"responses": [{"code": "200"}], "data": [{"time": bad_time, "callerid": "1"}]}
+            {
+                "responses": [{"code": "200"}],
+                "data": [{"time": bad_time, "callerid": "1"}],
+            }
         )
 
     enswitch.reply_override = reply
@@ -193,7 +214,10 @@ async def test_customer_scope_is_sent(
     enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
 ) -> None:
     client = EnswitchClient(
-        enswitch_url, enswitch.username, enswitch.password, session=session,
+        enswitch_url,
+        enswitch.username,
+        enswitch.password,
+        session=session,
         customer="42",
     )
     await client.active_calls()
@@ -202,7 +226,9 @@ async def test_customer_scope_is_sent(
 
 @pytest.mark.parametrize("mirrors", [True, False])
 async def test_wrong_password(
-    enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession,
+    enswitch: FakeEnswitch,
+    enswitch_url: str,
+    session: aiohttp.ClientSession,
     mirrors: bool,
 ) -> None:
     """The body's code is authoritative even when the HTTP status says 200."""
@@ -228,12 +254,19 @@ async def test_role_without_permission(
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(401, ProviderAuthenticationError), (403, ProviderPermissionError),
-     (402, ProviderPermissionError), (500, ProviderResponseError),
-     (503, ProviderResponseError), (404, ProviderResponseError)],
+    [
+        (401, ProviderAuthenticationError),
+        (403, ProviderPermissionError),
+        (402, ProviderPermissionError),
+        (500, ProviderResponseError),
+        (503, ProviderResponseError),
+        (404, ProviderResponseError),
+    ],
 )
 async def test_http_status_without_a_body(
-    client: EnswitchClient, enswitch: FakeEnswitch, status: int,
+    client: EnswitchClient,
+    enswitch: FakeEnswitch,
+    status: int,
     error: type[Exception],
 ) -> None:
     enswitch.fault = FaultPlan(status=status)
@@ -261,7 +294,9 @@ async def test_provider_error_carries_key_and_message_without_the_password(
 async def test_unknown_action_is_a_response_error(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
-    with pytest.raises(ProviderResponseError, match="404 to calls/nothing/list: action"):
+    with pytest.raises(
+        ProviderResponseError, match="404 to calls/nothing/list: action"
+    ):
         await client._call("calls/nothing/list", {})
 
 
@@ -299,7 +334,10 @@ async def test_slow_reply_times_out(
     enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
 ) -> None:
     client = EnswitchClient(
-        enswitch_url, enswitch.username, enswitch.password, session=session,
+        enswitch_url,
+        enswitch.username,
+        enswitch.password,
+        session=session,
         request_timeout=0.2,
     )
     enswitch.fault = FaultPlan(delay=1.0, times=1)
@@ -308,7 +346,9 @@ async def test_slow_reply_times_out(
     assert await client.active_calls() == []
 
 
-async def test_nobody_listening(session: aiohttp.ClientSession, socket_enabled: None) -> None:
+async def test_nobody_listening(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
     client = EnswitchClient("http://127.0.0.1:9", "a", "b", session=session)
     with pytest.raises(ProviderConnectionError, match="at 127.0.0.1"):
         await client.active_calls()
@@ -318,7 +358,9 @@ async def test_nobody_listening(session: aiohttp.ClientSession, socket_enabled: 
     ("retry_after", "seconds"), [("7", 7.0), (None, None), ("whenever", None)]
 )
 async def test_rate_limited(
-    client: EnswitchClient, enswitch: FakeEnswitch, retry_after: str | None,
+    client: EnswitchClient,
+    enswitch: FakeEnswitch,
+    retry_after: str | None,
     seconds: float | None,
 ) -> None:
     enswitch.fault = FaultPlan(status=429, retry_after=retry_after)
@@ -370,7 +412,9 @@ async def test_envelope_without_data_or_code(
 
 @pytest.mark.parametrize("declared", [True, False])
 async def test_reply_larger_than_the_bound(
-    client: EnswitchClient, enswitch: FakeEnswitch, monkeypatch: pytest.MonkeyPatch,
+    client: EnswitchClient,
+    enswitch: FakeEnswitch,
+    monkeypatch: pytest.MonkeyPatch,
     declared: bool,
 ) -> None:
     """A reply past the size bound is refused, whether or not it declares its size."""
@@ -395,7 +439,9 @@ def test_base_url(host: str, expected: str) -> None:
     assert str(http.base_url(host)) == expected
 
 
-@pytest.mark.parametrize("host", ["", "ftp://pbx.example.com", "https://", "http://:80"])
+@pytest.mark.parametrize(
+    "host", ["", "ftp://pbx.example.com", "https://", "http://:80"]
+)
 def test_unusable_host(host: str) -> None:
     with pytest.raises(ValueError, match="Not a usable host"):
         http.base_url(host)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.callwatch.const import DOMAIN
 from custom_components.callwatch.coordinator import storage_key
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
-
-from typing import Any
 
 
 async def test_setup_and_unload(
@@ -89,3 +90,40 @@ async def test_unload_saves_and_remove_forgets_the_missed_call_state(
     await hass.config_entries.async_remove(enswitch_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+async def test_role_losing_a_permission_makes_entities_unavailable(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    enswitch.missed_role = False
+    await next_poll(hass, freezer)
+    coordinator = enswitch_entry.runtime_data
+    assert str(coordinator.last_exception).startswith(
+        "The account is not allowed to list its calls"
+    )
+    assert hass.states.get("sensor.alice_pbx_example_com_active_calls").state == (
+        "unavailable"
+    )
+
+
+async def test_rate_limit_stretches_the_interval(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    enswitch.fault = FaultPlan(status=429, retry_after="120", times=1)
+    await next_poll(hass, freezer)
+    coordinator = enswitch_entry.runtime_data
+    assert coordinator.update_interval == timedelta(seconds=120)
+    served = len(enswitch.requests)
+    await next_poll(hass, freezer, 60)
+    assert len(enswitch.requests) == served
+    await next_poll(hass, freezer, 61)
+    assert len(enswitch.requests) > served
+    assert coordinator.update_interval == timedelta(seconds=30)

@@ -7,10 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
-
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
@@ -19,6 +15,12 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
@@ -46,8 +48,13 @@ async def test_entities(
     enswitch.answer_call(answered)
     enswitch.start_call("+6492220000", "200", callid="call-b")
     now = NOW.timestamp()
-    enswitch.add_missed_call(now - 3600, "+6493330000", callername="Carol",
-                             dnumber="100", uniqueid="1763636400.1")
+    enswitch.add_missed_call(
+        now - 3600,
+        "+6493330000",
+        callername="Carol",
+        dnumber="100",
+        uniqueid="1763636400.1",
+    )
     enswitch.add_missed_call(now - 600, "+6494440000", dnumber="200")
     await setup_entry(hass, enswitch_entry)
     await snapshot_platform(hass, entity_registry, snapshot, enswitch_entry.entry_id)
@@ -88,9 +95,10 @@ async def test_latest_missed_caller(
     assert state.state == "+6425550000"
     assert state.attributes["caller_name"] == "Dan"
     assert state.attributes["called_number"] == "100"
-    assert state.attributes["time"] == datetime.fromtimestamp(
-        int(when), NOW.tzinfo
-    ).isoformat()
+    assert (
+        state.attributes["time"]
+        == datetime.fromtimestamp(int(when), NOW.tzinfo).isoformat()
+    )
     # A field the provider did not fill is left out, not shown as null.
     assert "call_id" not in state.attributes
 

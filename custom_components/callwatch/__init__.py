@@ -33,4 +33,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -
 
 async def async_remove_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -> None:
     """Forget what was announced for an account that is removed."""
-    await Store[object](hass, STORAGE_VERSION, storage_key(entry.entry_id)).async_remove()
+    await Store[dict[str, object]](
+        hass, STORAGE_VERSION, storage_key(entry.entry_id)
+    ).async_remove()

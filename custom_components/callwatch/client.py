@@ -22,7 +22,9 @@ def _enswitch(hass: HomeAssistant, data: Mapping[str, Any]) -> CallProvider:
     )
 
 
-CLIENT_FACTORIES: dict[str, Callable[[HomeAssistant, Mapping[str, Any]], CallProvider]] = {
+CLIENT_FACTORIES: dict[
+    str, Callable[[HomeAssistant, Mapping[str, Any]], CallProvider]
+] = {
     "enswitch": _enswitch,
 }
 

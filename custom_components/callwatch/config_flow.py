@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigFlow,
@@ -22,6 +20,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import voluptuous as vol
 
 from .client import CLIENT_FACTORIES, create_client
 from .const import CONF_PROVIDER, DOMAIN, LOGGER
@@ -105,7 +104,10 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                     if account.unique_id != entry.unique_id:
                         self._abort_if_unique_id_configured()
                     return self.async_update_reload_and_abort(
-                        entry, unique_id=account.unique_id, title=account.name, data=data
+                        entry,
+                        unique_id=account.unique_id,
+                        title=account.name,
+                        data=data,
                     )
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=account.name, data=data)
@@ -147,7 +149,9 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
             if account is not None:
                 await self.async_set_unique_id(account.unique_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=user_input
+                )
         secrets = SECRET_FIELDS[provider]
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -179,7 +183,7 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         except ProviderError as err:
             LOGGER.debug("Unexpected answer while checking the account: %s", err)
             return None, {"base": "invalid_response"}
-        except Exception:
+        except Exception:  # noqa: BLE001 - a bug must not leave the form stuck
             LOGGER.exception("Unexpected error while checking the account")
             return None, {"base": "unknown"}
         return account, {}

@@ -6,7 +6,11 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import CallwatchConfigEntry, CallwatchCoordinator, missed_call_attributes
+from .coordinator import (
+    CallwatchConfigEntry,
+    CallwatchCoordinator,
+    missed_call_attributes,
+)
 from .entity import CallwatchEntity
 
 PARALLEL_UPDATES = 0

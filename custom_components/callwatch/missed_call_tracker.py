@@ -87,16 +87,16 @@ class MissedCallTracker:
 
     def _forget_before(self, bound: datetime) -> None:
         """Drop calls that no later window can return again."""
-        self._seen = {
-            key: seen for key, seen in self._seen.items() if seen[0] >= bound
-        }
+        self._seen = {key: seen for key, seen in self._seen.items() if seen[0] >= bound}
 
     def as_dict(self) -> dict[str, Any]:
         """Return the state in a JSON-ready form."""
         return {
             "version": STATE_VERSION,
             "last_poll": _to_ms(self.last_poll) if self.last_poll else None,
-            "seen": [[key, _to_ms(time), count] for key, (time, count) in self._seen.items()],
+            "seen": [
+                [key, _to_ms(time), count] for key, (time, count) in self._seen.items()
+            ],
             "latest": missed_call_to_dict(self.latest) if self.latest else None,
         }
 
@@ -115,7 +115,7 @@ class MissedCallTracker:
                 tracker._seen[key] = (_from_ms(time), count)
             if data["latest"] is not None:
                 tracker.latest = missed_call_from_dict(data["latest"])
-        except (KeyError, TypeError) as err:
+        except (KeyError, TypeError, OverflowError, OSError) as err:
             raise ValueError(f"malformed state: {err!r}") from err
         return tracker
 
@@ -153,5 +153,5 @@ def _to_ms(time: datetime) -> int:
 
 def _from_ms(value: Any) -> datetime:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"not a timestamp: {value!r}")
+        raise TypeError(f"not a timestamp: {value!r}")
     return datetime.fromtimestamp(value / 1000, UTC)

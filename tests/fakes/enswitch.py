@@ -142,10 +142,17 @@ class FakeEnswitch:
             row
             for row in self.missed
             if start <= int(row["time"])
-            and (int(row["time"]) <= end if self.end_inclusive else int(row["time"]) < end)
+            and (
+                int(row["time"]) <= end
+                if self.end_inclusive
+                else int(row["time"]) < end
+            )
         ]
         sort = params.get("sort", "time")
-        rows.sort(key=lambda row: str(row[sort]).zfill(20), reverse=params.get("descending") == "1")
+        rows.sort(
+            key=lambda row: str(row[sort]).zfill(20),
+            reverse=params.get("descending") == "1",
+        )
         return rows
 
     def _answer(

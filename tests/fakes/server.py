@@ -40,12 +40,17 @@ async def misbehave(request: web.Request, plan: FaultPlan) -> web.StreamResponse
     if plan.delay:
         await asyncio.sleep(plan.delay)
     if plan.fault == "garbage":
-        return web.Response(status=plan.status or 200, body=b"{not json",
-                            content_type="application/json")
+        return web.Response(
+            status=plan.status or 200,
+            body=b"{not json",
+            content_type="application/json",
+        )
     if plan.fault == "html":
-        return web.Response(status=plan.status or 502,
-                            text="<html><body><h1>502 Bad Gateway</h1></body></html>",
-                            content_type="text/html")
+        return web.Response(
+            status=plan.status or 502,
+            text="<html><body><h1>502 Bad Gateway</h1></body></html>",
+            content_type="text/html",
+        )
     if plan.fault == "empty":
         return web.Response(status=plan.status or 200)
     if plan.fault == "reset":
@@ -76,7 +81,7 @@ class FakeServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server  # noqa: SLF001
+        server = site._server
         assert isinstance(server, asyncio.base_events.Server)
         self.port = server.sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{self.port}"

@@ -8,12 +8,12 @@ from typing import Any
 
 import aiohttp
 
-from .http import Reply, base_url, send
 from .exceptions import (
     ProviderAuthenticationError,
     ProviderPermissionError,
     ProviderResponseError,
 )
+from .http import Reply, base_url, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 
 SERVICE = "Enswitch"
@@ -48,7 +48,9 @@ class EnswitchClient:
     @property
     def host(self) -> str:
         """Return the host (and port, if not the default) of the API."""
-        return self._base.authority if self._base.explicit_port else str(self._base.host)
+        return (
+            self._base.authority if self._base.explicit_port else str(self._base.host)
+        )
 
     async def account(self) -> Account:
         """Check the credentials against both endpoints the integration needs."""
@@ -104,7 +106,7 @@ class EnswitchClient:
             "POST",
             self._base / "api" / "json" / f"{action}/",
             service=SERVICE,
-            timeout=self._timeout,
+            request_timeout=self._timeout,
             data=form,
         )
         return self._rows(action, reply)
@@ -117,7 +119,9 @@ class EnswitchClient:
         if payload is None:
             if reply.status in (200, 204):
                 return []
-            raise ProviderResponseError(f"{SERVICE} answered HTTP {reply.status} to {action}")
+            raise ProviderResponseError(
+                f"{SERVICE} answered HTTP {reply.status} to {action}"
+            )
         if not isinstance(payload, dict):
             raise ProviderResponseError(
                 f"{SERVICE} answered {action} with JSON that is not an object"
@@ -167,7 +171,9 @@ def _envelope(payload: dict[str, Any], http_status: int) -> tuple[int, str, str]
         raise ProviderResponseError(f"{SERVICE} reply has no 'responses' list")
     first = responses[0]
     if not isinstance(first, dict):
-        raise ProviderResponseError(f"{SERVICE} reply has a malformed 'responses' entry")
+        raise ProviderResponseError(
+            f"{SERVICE} reply has a malformed 'responses' entry"
+        )
     raw_code = first.get("code", http_status)
     try:
         code = int(raw_code)
@@ -189,7 +195,7 @@ def _text(row: dict[str, Any], field: str) -> str | None:
     value = row.get(field)
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str) and value.strip():
         return value.strip()
@@ -201,7 +207,7 @@ def _timestamp(row: dict[str, Any], field: str) -> datetime | None:
     value = row.get(field)
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
     try:
         return datetime.fromtimestamp(value, UTC)

@@ -63,7 +63,7 @@ async def send(
     url: URL,
     *,
     service: str,
-    timeout: float,
+    request_timeout: float,
     **kwargs: Any,
 ) -> Reply:
     """Send one request and read its whole reply, bounded in time and size.
@@ -72,7 +72,7 @@ async def send(
     """
     try:
         async with (
-            asyncio.timeout(timeout),
+            asyncio.timeout(request_timeout),
             session.request(method, url, allow_redirects=False, **kwargs) as response,
         ):
             if (response.content_length or 0) > MAX_REPLY_BYTES:
@@ -91,7 +91,7 @@ async def send(
             retry_after = response.headers.get("Retry-After")
     except TimeoutError as err:
         raise ProviderConnectionError(
-            f"{service} did not answer within {timeout:g} s"
+            f"{service} did not answer within {request_timeout:g} s"
         ) from err
     except aiohttp.ClientError as err:
         raise ProviderConnectionError(

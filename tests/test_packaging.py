@@ -1,0 +1,130 @@
+"""What hassfest and HACS would check, since neither runs here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from custom_components.callwatch.client import CLIENT_FACTORIES
+from custom_components.callwatch.const import DOMAIN
+from custom_components.callwatch.event import MISSED_CALL
+from custom_components.callwatch.sensor import SENSORS
+
+ROOT = Path(__file__).parent.parent
+INTEGRATION = ROOT / "custom_components" / DOMAIN
+# https://hacs.xyz/docs/publish/start/#hacsjson
+HACS_KEYS = {
+    "name",
+    "content_in_root",
+    "zip_release",
+    "filename",
+    "hide_default_branch",
+    "country",
+    "homeassistant",
+    "hacs",
+    "persistent_directory",
+    "render_readme",
+}
+# Reasons Home Assistant's own helpers abort with.
+HELPER_ABORTS = {"already_configured", "reauth_successful", "reconfigure_successful"}
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _source() -> str:
+    return "\n".join(
+        path.read_text(encoding="utf-8") for path in sorted(INTEGRATION.glob("*.py"))
+    )
+
+
+def _strings() -> dict[str, Any]:
+    strings: dict[str, Any] = _json(INTEGRATION / "strings.json")
+    return strings
+
+
+def test_manifest() -> None:
+    manifest = _json(INTEGRATION / "manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == DOMAIN
+    for key in ("documentation", "issue_tracker", "codeowners", "version"):
+        assert manifest[key], key
+    assert manifest["config_flow"] is True
+    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["integration_type"] == "service"
+    assert manifest["requirements"] == []
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+
+
+def test_hacs_json() -> None:
+    hacs = _json(ROOT / "hacs.json")
+    assert set(hacs) <= HACS_KEYS
+    assert hacs["name"]
+    requirements = (ROOT / "requirements_test.txt").read_text(encoding="utf-8")
+    assert f"homeassistant=={hacs['homeassistant']}" in requirements
+
+
+def test_english_translation_is_strings_json() -> None:
+    assert _json(INTEGRATION / "translations" / "en.json") == _strings()
+
+
+def test_strings_are_literal() -> None:
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}")
+        else:
+            assert isinstance(node, str), path
+            assert node.strip(), path
+            assert "[%key:" not in node, path
+
+    walk(_strings(), "strings")
+
+
+def test_every_flow_step_error_and_abort_has_strings() -> None:
+    source = (INTEGRATION / "config_flow.py").read_text(encoding="utf-8")
+    config = _strings()["config"]
+    shown_steps = set(re.findall(r'step_id="(\w+)"', source)) | set(CLIENT_FACTORIES)
+    assert shown_steps - {"user"} >= set(CLIENT_FACTORIES)
+    for step in shown_steps:
+        assert config["step"][step]["title"], step
+    for step, texts in config["step"].items():
+        assert set(texts["data_description"]) <= set(texts["data"]), step
+    errors = set(re.findall(r'(?:"base"|CONF_\w+): "(\w+)"', source))
+    assert errors
+    assert errors <= set(config["error"])
+    aborts = set(re.findall(r'reason="(\w+)"', source)) | HELPER_ABORTS
+    assert aborts <= set(config["abort"])
+
+
+def test_every_provider_has_a_name() -> None:
+    assert set(_strings()["selector"]["provider"]["options"]) == set(CLIENT_FACTORIES)
+
+
+def test_every_entity_has_a_name_and_an_icon() -> None:
+    strings = _strings()["entity"]
+    icons = _json(INTEGRATION / "icons.json")["entity"]
+    entities = [("sensor", description.translation_key) for description in SENSORS]
+    entities.append(("event", MISSED_CALL.translation_key))
+    for platform, key in entities:
+        assert key is not None
+        assert strings[platform][key]["name"], key
+        assert icons[platform][key]["default"].startswith("mdi:"), key
+    assert set(
+        strings["event"]["missed_call"]["state_attributes"]["event_type"]["state"]
+    ) == set(MISSED_CALL.event_types or [])
+
+
+def test_every_translated_exception_has_a_message() -> None:
+    keys = set(
+        re.findall(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"', _source())
+    )
+    assert keys
+    exceptions = _strings()["exceptions"]
+    for key in keys:
+        assert exceptions[key]["message"], key
