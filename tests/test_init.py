@@ -7,16 +7,24 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
-from custom_components.callwatch.const import DOMAIN
+from custom_components.callwatch.const import DOMAIN, EVENT_MISSED_CALL
 from custom_components.callwatch.coordinator import storage_key
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
+
+ACTIVE = "sensor.alice_pbx_example_com_active_calls"
+LATEST = "sensor.alice_pbx_example_com_latest_missed_caller"
+EVENT = "event.alice_pbx_example_com_missed_call"
 
 
 async def test_setup_and_unload(
@@ -92,22 +100,70 @@ async def test_unload_saves_and_remove_forgets_the_missed_call_state(
     assert key not in hass_storage
 
 
-async def test_role_losing_a_permission_makes_entities_unavailable(
+async def test_role_losing_missed_calls_raises_a_repair(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Active calls keep working; missed calls come back, caught up, with the role."""
+    await setup_entry(hass, enswitch_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    enswitch.missed_role = False
+    enswitch.start_call("+641", "100")
+    enswitch.add_missed_call(freezer().timestamp(), "+64meanwhile")
+    await next_poll(hass, freezer)
+    issue_id = f"{enswitch_entry.entry_id}_missed_calls_forbidden"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "missed_calls_forbidden"
+    assert issue.translation_placeholders == {"account": "alice@pbx.example.com"}
+    assert hass.states.get(ACTIVE).state == "1"
+    assert hass.states.get(LATEST).state == STATE_UNAVAILABLE
+    assert hass.states.get(EVENT).state == STATE_UNAVAILABLE
+
+    enswitch.missed_role = True
+    await next_poll(hass, freezer)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert hass.states.get(LATEST).state == "+64meanwhile"
+    assert [event.data["caller_number"] for event in events] == ["+64meanwhile"]
+
+
+async def test_role_losing_active_calls_raises_a_repair(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    enswitch.active_role = False
+    await next_poll(hass, freezer)
+    issue_id = f"{enswitch_entry.entry_id}_active_calls_forbidden"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
+    assert hass.states.get(LATEST).state == "unknown"
+    enswitch.active_role = True
+    await next_poll(hass, freezer)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert hass.states.get(ACTIVE).state == "0"
+
+
+async def test_role_losing_everything_makes_the_account_unavailable(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await setup_entry(hass, enswitch_entry)
-    enswitch.missed_role = False
+    enswitch.active_role = enswitch.missed_role = False
     await next_poll(hass, freezer)
     coordinator = enswitch_entry.runtime_data
-    assert str(coordinator.last_exception).startswith(
-        "The account is not allowed to list its calls"
+    assert str(coordinator.last_exception) == (
+        "The account is not allowed to list its calls: active_calls, missed_calls"
     )
-    assert hass.states.get("sensor.alice_pbx_example_com_active_calls").state == (
-        "unavailable"
-    )
+    assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
 
 
 async def test_rate_limit_stretches_the_interval(

@@ -86,18 +86,30 @@ def test_strings_are_literal() -> None:
     walk(_strings(), "strings")
 
 
+def _errors(source: str) -> set[str]:
+    return set(re.findall(r'(?:"base"|CONF_\w+): "(\w+)"', source))
+
+
 def test_every_flow_step_error_and_abort_has_strings() -> None:
     source = (INTEGRATION / "config_flow.py").read_text(encoding="utf-8")
-    config = _strings()["config"]
-    shown_steps = set(re.findall(r'step_id="(\w+)"', source)) | set(CLIENT_FACTORIES)
-    assert shown_steps - {"user"} >= set(CLIENT_FACTORIES)
-    for step in shown_steps:
+    config_part, rest = source.split("class CallwatchOptionsFlow")
+    options_part, shared_part = rest.split("async def _async_check_account")
+    strings = _strings()
+    config, options = strings["config"], strings["options"]
+
+    steps = set(re.findall(r'step_id="(\w+)"', config_part)) | set(CLIENT_FACTORIES)
+    for step in steps:
         assert config["step"][step]["title"], step
-    for step, texts in config["step"].items():
-        assert set(texts["data_description"]) <= set(texts["data"]), step
-    errors = set(re.findall(r'(?:"base"|CONF_\w+): "(\w+)"', source))
-    assert errors
-    assert errors <= set(config["error"])
+    for step in re.findall(r'step_id="(\w+)"', options_part):
+        assert options["step"][step]["title"], step
+    for section in (config, options):
+        for step, texts in section["step"].items():
+            assert set(texts["data_description"]) <= set(texts["data"]), step
+
+    shared = _errors(shared_part)
+    assert shared
+    assert _errors(config_part) | shared <= set(config["error"])
+    assert _errors(options_part) | shared <= set(options["error"])
     aborts = set(re.findall(r'reason="(\w+)"', source)) | HELPER_ABORTS
     assert aborts <= set(config["abort"])
 

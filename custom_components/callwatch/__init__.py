@@ -4,26 +4,47 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import ConfigType
 
 from .client import create_client
+from .const import DOMAIN
 from .coordinator import (
     STORAGE_VERSION,
     CallwatchConfigEntry,
     CallwatchCoordinator,
     storage_key,
 )
+from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, which exist whether or not an account is loaded."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -> bool:
     """Start watching an account."""
-    coordinator = CallwatchCoordinator(hass, entry, create_client(hass, entry.data))
+    client = create_client(hass, entry.data, entry.options)
+    coordinator = CallwatchCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
+
+
+async def _async_options_updated(
+    hass: HomeAssistant, entry: CallwatchConfigEntry
+) -> None:
+    """Apply new options at once; the missed-call state is saved and reloaded."""
+    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -> bool:
@@ -33,6 +54,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -
 
 async def async_remove_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -> None:
     """Forget what was announced for an account that is removed."""
-    await Store[dict[str, object]](
-        hass, STORAGE_VERSION, storage_key(entry.entry_id)
-    ).async_remove()
+    store = Store[dict[str, object]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    await store.async_remove()

@@ -1,4 +1,4 @@
-"""Build the provider client that a config entry's data describes."""
+"""Build the provider client that a config entry's data and options describe."""
 
 from __future__ import annotations
 
@@ -9,26 +9,36 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import CONF_PROVIDER
+from .const import CONF_CUSTOMER_SCOPE, CONF_PROVIDER
 from .providers import CallProvider, EnswitchClient
 
+type ClientFactory = Callable[
+    [HomeAssistant, Mapping[str, Any], Mapping[str, Any]], CallProvider
+]
 
-def _enswitch(hass: HomeAssistant, data: Mapping[str, Any]) -> CallProvider:
+
+def _enswitch(
+    hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any]
+) -> CallProvider:
+    scope = options.get(CONF_CUSTOMER_SCOPE)
     return EnswitchClient(
         data[CONF_HOST],
         data[CONF_USERNAME],
         data[CONF_PASSWORD],
         session=async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
+        customer=None if scope in (None, "own") else scope,
     )
 
 
-CLIENT_FACTORIES: dict[
-    str, Callable[[HomeAssistant, Mapping[str, Any]], CallProvider]
-] = {
+CLIENT_FACTORIES: dict[str, ClientFactory] = {
     "enswitch": _enswitch,
 }
 
 
-def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> CallProvider:
+def create_client(
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    options: Mapping[str, Any] | None = None,
+) -> CallProvider:
     """Return a client for the provider named in the data; ValueError if unusable."""
-    return CLIENT_FACTORIES[data[CONF_PROVIDER]](hass, data)
+    return CLIENT_FACTORIES[data[CONF_PROVIDER]](hass, data, options or {})

@@ -7,12 +7,24 @@ from typing import Any
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    OptionsFlow,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_SCAN_INTERVAL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -23,7 +35,18 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .client import CLIENT_FACTORIES, create_client
-from .const import CONF_PROVIDER, DOMAIN, LOGGER
+from .const import (
+    CONF_CALLED_NUMBERS,
+    CONF_CUSTOMER_SCOPE,
+    CONF_DIRECTIONS,
+    CONF_PROVIDER,
+    DEFAULT_DIRECTIONS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+)
 from .providers import (
     Account,
     ProviderAuthenticationError,
@@ -48,16 +71,60 @@ ENSWITCH_SCHEMA = vol.Schema(
 )
 
 
-# Per provider: the form of its step, and which of its fields are secrets (asked again
-# when the provider rejects them, never shown back to the user).
+# Per provider: the form of its step, which of its fields are secrets (asked again
+# when the provider rejects them, never shown back to the user), and its own options.
 PROVIDER_SCHEMAS: dict[str, vol.Schema] = {"enswitch": ENSWITCH_SCHEMA}
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {"enswitch": (CONF_PASSWORD,)}
+PROVIDER_OPTIONS: dict[str, dict[vol.Marker, Any]] = {
+    "enswitch": {
+        vol.Required(CONF_CUSTOMER_SCOPE, default="own"): SelectSelector(
+            SelectSelectorConfig(
+                options=["own", "all", "recursive"],
+                translation_key=CONF_CUSTOMER_SCOPE,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
+    }
+}
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(
+            CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL.total_seconds()
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_SCAN_INTERVAL.total_seconds(),
+                max=MAX_SCAN_INTERVAL.total_seconds(),
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Required(CONF_DIRECTIONS, default=list(DEFAULT_DIRECTIONS)): SelectSelector(
+            SelectSelectorConfig(
+                options=["inbound", "outbound"],
+                translation_key=CONF_DIRECTIONS,
+                multiple=True,
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
+        vol.Required(CONF_CALLED_NUMBERS, default=[]): TextSelector(
+            TextSelectorConfig(multiple=True)
+        ),
+    }
+)
 
 
 class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one telephony account."""
 
     VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> CallwatchOptionsFlow:
+        """Return the options flow."""
+        return CallwatchOptionsFlow()
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -96,7 +163,12 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         schema = PROVIDER_SCHEMAS[provider]
         if user_input is not None:
             data = {CONF_PROVIDER: provider, **user_input}
-            account, errors = await self._async_check(data)
+            options = (
+                self._get_reconfigure_entry().options
+                if self.source == SOURCE_RECONFIGURE
+                else {}
+            )
+            account, errors = await _async_check_account(self.hass, data, options)
             if account is not None:
                 await self.async_set_unique_id(account.unique_id)
                 if self.source == SOURCE_RECONFIGURE:
@@ -145,7 +217,9 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         provider: str = entry.data[CONF_PROVIDER]
         errors: dict[str, str] = {}
         if user_input is not None:
-            account, errors = await self._async_check({**entry.data, **user_input})
+            account, errors = await _async_check_account(
+                self.hass, {**entry.data, **user_input}, entry.options
+            )
             if account is not None:
                 await self.async_set_unique_id(account.unique_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
@@ -166,24 +240,61 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def _async_check(
-        self, data: dict[str, Any]
-    ) -> tuple[Account | None, dict[str, str]]:
-        """Ask the provider who these credentials belong to."""
-        try:
-            account = await create_client(self.hass, data).account()
-        except ValueError:
-            return None, {CONF_HOST: "invalid_host"}
-        except ProviderAuthenticationError:
-            return None, {"base": "invalid_auth"}
-        except ProviderPermissionError:
-            return None, {"base": "insufficient_permissions"}
-        except ProviderConnectionError:
-            return None, {"base": "cannot_connect"}
-        except ProviderError as err:
-            LOGGER.debug("Unexpected answer while checking the account: %s", err)
-            return None, {"base": "invalid_response"}
-        except Exception:  # noqa: BLE001 - a bug must not leave the form stuck
-            LOGGER.exception("Unexpected error while checking the account")
-            return None, {"base": "unknown"}
-        return account, {}
+
+class CallwatchOptionsFlow(OptionsFlow):
+    """Change how often an account is polled and which missed calls count."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the options, and check provider options against the account."""
+        provider: str = self.config_entry.data[CONF_PROVIDER]
+        provider_options = PROVIDER_OPTIONS.get(provider, {})
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_input[CONF_CALLED_NUMBERS] = [
+                number.strip()
+                for number in user_input[CONF_CALLED_NUMBERS]
+                if number.strip()
+            ]
+            if not user_input[CONF_DIRECTIONS]:
+                errors[CONF_DIRECTIONS] = "no_direction"
+            elif provider_options:
+                _, errors = await _async_check_account(
+                    self.hass, self.config_entry.data, user_input
+                )
+                if errors.get("base") == "insufficient_permissions":
+                    errors = {"base": "scope_not_allowed"}
+            if not errors:
+                return self.async_create_entry(data=user_input)
+        schema = OPTIONS_SCHEMA.extend(provider_options)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self.config_entry.options
+            ),
+            errors=errors,
+        )
+
+
+async def _async_check_account(
+    hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any]
+) -> tuple[Account | None, dict[str, str]]:
+    """Ask the provider who the credentials belong to; return it or form errors."""
+    try:
+        account = await create_client(hass, data, options).account()
+    except ValueError:
+        return None, {CONF_HOST: "invalid_host"}
+    except ProviderAuthenticationError:
+        return None, {"base": "invalid_auth"}
+    except ProviderPermissionError:
+        return None, {"base": "insufficient_permissions"}
+    except ProviderConnectionError:
+        return None, {"base": "cannot_connect"}
+    except ProviderError as err:
+        LOGGER.debug("Unexpected answer while checking the account: %s", err)
+        return None, {"base": "invalid_response"}
+    except Exception:  # noqa: BLE001 - a bug must not leave the form stuck
+        LOGGER.exception("Unexpected error while checking the account")
+        return None, {"base": "unknown"}
+    return account, {}

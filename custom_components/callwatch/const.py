@@ -11,6 +11,15 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_PROVIDER: Final = "provider"
 
+# Options.
+CONF_DIRECTIONS: Final = "directions"
+CONF_CALLED_NUMBERS: Final = "called_numbers"
+CONF_CUSTOMER_SCOPE: Final = "customer_scope"
+
 DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
+# Bounds of the poll interval a user may choose, so that nobody hammers a provider.
+MIN_SCAN_INTERVAL: Final = timedelta(seconds=15)
+MAX_SCAN_INTERVAL: Final = timedelta(hours=1)
+DEFAULT_DIRECTIONS: Final = ("inbound",)
 
 EVENT_MISSED_CALL: Final = "callwatch_missed_call"

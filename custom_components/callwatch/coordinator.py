@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import DEFAULT_SCAN_INTERVAL, DOMAIN, EVENT_MISSED_CALL, LOGGER
+from .const import (
+    CONF_CALLED_NUMBERS,
+    CONF_DIRECTIONS,
+    DEFAULT_DIRECTIONS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    EVENT_MISSED_CALL,
+    LOGGER,
+)
 from .missed_call_tracker import MissedCallTracker
 from .providers import (
     ActiveCall,
+    CallDirection,
     CallProvider,
     MissedCall,
     ProviderAuthenticationError,
@@ -24,6 +36,10 @@ from .providers import (
     ProviderPermissionError,
     ProviderRateLimitError,
 )
+
+# What an account's role may be refused, each with its own repair issue.
+ACTIVE_CALLS = "active_calls"
+MISSED_CALLS = "missed_calls"
 
 STORAGE_VERSION = 1
 # The cursor moves every poll; it is written at most this often unless calls were announced.
@@ -37,9 +53,44 @@ class CallwatchData:
     """What one poll learnt; `poll` tells polls apart even when nothing changed."""
 
     poll: int
+    polled_at: datetime
     active_calls: tuple[ActiveCall, ...] | None
     latest_missed_call: MissedCall | None
     new_missed_calls: tuple[MissedCall, ...]
+    # What the account's role refused this poll (ACTIVE_CALLS, MISSED_CALLS).
+    forbidden: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchOptions:
+    """The options of an entry: how often to poll and which missed calls count."""
+
+    scan_interval: timedelta
+    directions: frozenset[CallDirection]
+    called_numbers: frozenset[str]
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> WatchOptions:
+        """Read an entry's options, with the defaults for those never set."""
+        seconds = options.get(CONF_SCAN_INTERVAL)
+        return cls(
+            scan_interval=(
+                timedelta(seconds=seconds) if seconds else DEFAULT_SCAN_INTERVAL
+            ),
+            directions=frozenset(
+                CallDirection(value)
+                for value in options.get(CONF_DIRECTIONS) or DEFAULT_DIRECTIONS
+            ),
+            called_numbers=frozenset(
+                number.strip() for number in options.get(CONF_CALLED_NUMBERS, ())
+            ),
+        )
+
+    def counts(self, call: MissedCall) -> bool:
+        """Return whether a missed call is one the user asked to watch."""
+        if call.direction not in self.directions:
+            return False
+        return not self.called_numbers or call.called_number in self.called_numbers
 
 
 def storage_key(entry_id: str) -> str:
@@ -56,12 +107,13 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         self, hass: HomeAssistant, entry: CallwatchConfigEntry, client: CallProvider
     ) -> None:
         """Set up the coordinator for an entry and its client."""
+        self.options = WatchOptions.from_options(entry.options)
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=entry.title,
-            update_interval=DEFAULT_SCAN_INTERVAL,
+            update_interval=self.options.scan_interval,
         )
         self.client = client
         self.tracker = MissedCallTracker()
@@ -96,29 +148,29 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         """Fetch active and missed calls, then announce the new missed calls."""
         now = dt_util.utcnow()
         window = self.tracker.window(now)
+        forbidden: set[str] = set()
+        active: list[ActiveCall] | None = None
+        missed: list[MissedCall] | None = None
         try:
-            active = (
-                tuple(await self.client.active_calls())
-                if self.client.supports_active_calls
-                else None
+            if self.client.supports_active_calls:
+                active = await self._unless_forbidden(
+                    ACTIVE_CALLS, self.client.active_calls(), forbidden
+                )
+            missed = await self._unless_forbidden(
+                MISSED_CALLS,
+                self.client.missed_calls(window.start, window.end),
+                forbidden,
             )
-            missed = await self.client.missed_calls(window.start, window.end)
         except ProviderAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="invalid_auth",
                 translation_placeholders={"error": str(err)},
             ) from err
-        except ProviderPermissionError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="insufficient_permissions",
-                translation_placeholders={"error": str(err)},
-            ) from err
         except ProviderRateLimitError as err:
             if err.retry_after:
                 self.update_interval = max(
-                    DEFAULT_SCAN_INTERVAL, timedelta(seconds=err.retry_after)
+                    self.options.scan_interval, timedelta(seconds=err.retry_after)
                 )
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -131,9 +183,20 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        self.update_interval = DEFAULT_SCAN_INTERVAL
+        self.update_interval = self.options.scan_interval
+        if missed is None and active is None:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="insufficient_permissions",
+                translation_placeholders={"error": ", ".join(sorted(forbidden))},
+            )
+        self._raise_repairs(forbidden)
 
-        new_calls = self.tracker.record(now, missed)
+        new_calls: list[MissedCall] = []
+        if missed is not None:
+            new_calls = self.tracker.record(
+                now, [call for call in missed if self.options.counts(call)]
+            )
         for call in new_calls:
             self.hass.bus.async_fire(EVENT_MISSED_CALL, self._event_data(call))
         if new_calls:
@@ -143,10 +206,40 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         self._polls += 1
         return CallwatchData(
             poll=self._polls,
-            active_calls=active,
+            polled_at=now,
+            active_calls=None if active is None else tuple(active),
             latest_missed_call=self.tracker.latest,
             new_missed_calls=tuple(new_calls),
+            forbidden=frozenset(forbidden),
         )
+
+    async def _unless_forbidden[T](
+        self, capability: str, request: Awaitable[T], forbidden: set[str]
+    ) -> T | None:
+        """Await a request; a role that refuses it leaves the rest of the poll going."""
+        try:
+            return await request
+        except ProviderPermissionError as err:
+            LOGGER.debug("%s may not list %s: %s", self.name, capability, err)
+            forbidden.add(capability)
+            return None
+
+    def _raise_repairs(self, forbidden: set[str]) -> None:
+        """Tell the user, in Repairs, what the account's role refuses; clear the rest."""
+        for capability in (ACTIVE_CALLS, MISSED_CALLS):
+            issue_id = f"{self.config_entry.entry_id}_{capability}_forbidden"
+            if capability not in forbidden:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                continue
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=f"{capability}_forbidden",
+                translation_placeholders={"account": self.config_entry.title},
+            )
 
     def _event_data(self, call: MissedCall) -> dict[str, Any]:
         return {
@@ -155,7 +248,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         } | missed_call_attributes(call)
 
 
-def missed_call_attributes(call: MissedCall) -> dict[str, str | None]:
+def missed_call_attributes(call: MissedCall) -> dict[str, Any]:
     """Return what automations see of a missed call; time is ISO 8601 UTC."""
     return {
         "caller_number": call.caller_number,

@@ -37,6 +37,17 @@ class CallwatchEntity(CoordinatorEntity[CallwatchCoordinator]):
         )
         self._written: tuple[Any, ...] | None = None
 
+    # What the account's role must allow for the entity to have a value.
+    capability: str | None = None
+
+    @property
+    def available(self) -> bool:
+        """Return False also while the account's role refuses what the entity shows."""
+        return super().available and (
+            self.capability is None
+            or self.capability not in self.coordinator.data.forbidden
+        )
+
     def written_state(self) -> tuple[Any, ...]:
         """Return what the entity shows; a change of it is worth a state write."""
         return (self.available,)

@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import (
+    MISSED_CALLS,
     CallwatchConfigEntry,
     CallwatchCoordinator,
     missed_call_attributes,
@@ -35,6 +36,8 @@ async def async_setup_entry(
 
 class CallwatchMissedCallEvent(CallwatchEntity, EventEntity):
     """Triggers once for each missed call the coordinator announces."""
+
+    capability = MISSED_CALLS
 
     def __init__(self, coordinator: CallwatchCoordinator) -> None:
         """Describe the entity."""

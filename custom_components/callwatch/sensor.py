@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
+    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import CallwatchConfigEntry, CallwatchData, missed_call_attributes
+from .coordinator import (
+    ACTIVE_CALLS,
+    MISSED_CALLS,
+    CallwatchConfigEntry,
+    CallwatchCoordinator,
+    CallwatchData,
+    missed_call_attributes,
+)
 from .entity import CallwatchEntity
 
 PARALLEL_UPDATES = 0
@@ -25,8 +35,9 @@ PARALLEL_UPDATES = 0
 class CallwatchSensorDescription(SensorEntityDescription):
     """Describes a Callwatch sensor."""
 
-    value_fn: Callable[[CallwatchData], StateType]
+    value_fn: Callable[[CallwatchData], StateType | datetime]
     attributes_fn: Callable[[CallwatchData], dict[str, Any] | None] = lambda _: None
+    capability: str | None = None
 
 
 def _latest_missed_attributes(data: CallwatchData) -> dict[str, Any] | None:
@@ -45,6 +56,7 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         value_fn=lambda data: (
             None if data.active_calls is None else len(data.active_calls)
         ),
+        capability=ACTIVE_CALLS,
     ),
     CallwatchSensorDescription(
         key="latest_missed_caller",
@@ -53,6 +65,15 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
             call.caller_number if (call := data.latest_missed_call) else None
         ),
         attributes_fn=_latest_missed_attributes,
+        capability=MISSED_CALLS,
+    ),
+    CallwatchSensorDescription(
+        key="last_poll",
+        translation_key="last_poll",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.polled_at,
     ),
 )
 
@@ -73,8 +94,17 @@ class CallwatchSensor(CallwatchEntity, SensorEntity):
 
     entity_description: CallwatchSensorDescription
 
+    def __init__(
+        self,
+        coordinator: CallwatchCoordinator,
+        description: CallwatchSensorDescription,
+    ) -> None:
+        """Describe the sensor and what the account's role must allow for it."""
+        super().__init__(coordinator, description)
+        self.capability = description.capability
+
     @property
-    def native_value(self) -> StateType:
+    def native_value(self) -> StateType | datetime:
         """Return the sensor's value."""
         return self.entity_description.value_fn(self.coordinator.data)
 

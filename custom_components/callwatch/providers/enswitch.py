@@ -37,7 +37,11 @@ class EnswitchClient:
         customer: str | None = None,
         request_timeout: float = 15.0,
     ) -> None:
-        """Keep the connection details; nothing is sent until a method is called."""
+        """Keep the connection details; nothing is sent until a method is called.
+
+        `customer` widens what is watched: a customer id, or for active calls only
+        "all" (customers directly under the user's) or "recursive" (all below it).
+        """
         self._base = base_url(host)
         self._username = username
         self._password = password
@@ -62,7 +66,7 @@ class EnswitchClient:
 
     async def active_calls(self) -> list[ActiveCall]:
         """Return the calls in progress, folding their legs by call id."""
-        rows = await self._call("calls/active/list", self._scope())
+        rows = await self._call("calls/active/list", self._scope(active=True))
         legs: dict[str, list[dict[str, Any]]] = {}
         for index, row in enumerate(rows):
             call_id = _text(row, "callid") or _text(row, "uniqueid")
@@ -75,7 +79,7 @@ class EnswitchClient:
 
     async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
         """Return missed calls with start <= time < end (end is exclusive since 3.14)."""
-        params = self._scope() | {
+        params = self._scope(active=False) | {
             "start": str(math.floor(start.timestamp())),
             "end": str(math.ceil(end.timestamp())),
             "sort": "time",
@@ -91,8 +95,11 @@ class EnswitchClient:
         calls.sort(key=lambda call: call.time)
         return calls
 
-    def _scope(self) -> dict[str, str]:
-        return {"customer": self._customer} if self._customer else {}
+    def _scope(self, *, active: bool) -> dict[str, str]:
+        """Return the customer parameter; calls/missed/list takes only an id."""
+        if not self._customer or not (active or self._customer.isdigit()):
+            return {}
+        return {"customer": self._customer}
 
     async def _call(self, action: str, params: dict[str, str]) -> list[dict[str, Any]]:
         """POST one API action and return the rows of its `data`."""

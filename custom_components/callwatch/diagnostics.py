@@ -1,0 +1,91 @@
+"""Diagnostics: the entry's configuration and the last poll, secrets and numbers redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_CALLED_NUMBERS
+from .coordinator import CallwatchConfigEntry, missed_call_attributes
+
+# Every secret any provider's form asks for, and every field that holds a phone number
+# or a name, wherever it appears.
+TO_REDACT = {
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_CALLED_NUMBERS,
+    "secret",
+    "token",
+    "app_id",
+    "client_id",
+    "client_secret",
+    "webhook_id",
+    "caller_number",
+    "caller_name",
+    "called_number",
+    "title",
+    "unique_id",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: CallwatchConfigEntry
+) -> dict[str, Any]:
+    """Return what helps to understand an entry's behaviour, and nothing private."""
+    coordinator = entry.runtime_data
+    data = coordinator.data
+    return async_redact_data(
+        {
+            "entry": {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+            },
+            "provider": coordinator.client.provider,
+            "update_interval_seconds": (
+                coordinator.update_interval.total_seconds()
+                if coordinator.update_interval
+                else None
+            ),
+            "last_update_success": coordinator.last_update_success,
+            "last_poll": {
+                "polled_at": data.polled_at.isoformat(),
+                "forbidden": sorted(data.forbidden),
+                "active_calls": (
+                    None
+                    if data.active_calls is None
+                    else [
+                        asdict(call)
+                        | {
+                            "started": call.started.isoformat()
+                            if call.started
+                            else None
+                        }
+                        for call in data.active_calls
+                    ]
+                ),
+                "latest_missed_call": (
+                    missed_call_attributes(data.latest_missed_call)
+                    if data.latest_missed_call
+                    else None
+                ),
+                "new_missed_calls": [
+                    missed_call_attributes(call) for call in data.new_missed_calls
+                ],
+            },
+            "missed_call_tracker": {
+                "last_poll": (
+                    coordinator.tracker.last_poll.isoformat()
+                    if coordinator.tracker.last_poll
+                    else None
+                ),
+                "remembered_calls": coordinator.tracker.remembered_calls,
+            },
+        },
+        TO_REDACT,
+    )
