@@ -1,0 +1,122 @@
+"""The options flow, and options taking effect without a restart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_SCAN_INTERVAL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+
+from custom_components.callwatch.const import (
+    CONF_CALLED_NUMBERS,
+    CONF_CUSTOMER_SCOPE,
+    CONF_DIRECTIONS,
+    EVENT_MISSED_CALL,
+)
+
+from .conftest import next_poll, setup_entry
+from .fakes.enswitch import FakeEnswitch
+from .fakes.server import FaultPlan
+
+OPTIONS = {
+    CONF_SCAN_INTERVAL: 60,
+    CONF_DIRECTIONS: ["inbound"],
+    CONF_CALLED_NUMBERS: [" 100 ", ""],
+    CONF_CUSTOMER_SCOPE: "recursive",
+}
+
+
+async def test_options_take_effect_at_once(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert {str(key) for key in result["data_schema"].schema} == set(OPTIONS)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], OPTIONS
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert enswitch_entry.options == {**OPTIONS, CONF_CALLED_NUMBERS: ["100"]}
+
+    coordinator = enswitch_entry.runtime_data
+    assert coordinator.update_interval == timedelta(seconds=60)
+    # The scope reaches the provider: active calls of every customer below.
+    action, params = enswitch.requests[-2]
+    assert (action, params["customer"]) == ("calls/active/list", "recursive")
+    # ...but calls/missed/list takes only a customer id.
+    action, params = enswitch.requests[-1]
+    assert action == "calls/missed/list"
+    assert "customer" not in params
+
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    now = freezer().timestamp()
+    enswitch.add_missed_call(now - 5, "+64watched", dnumber="100")
+    enswitch.add_missed_call(now - 4, "+64other", dnumber="200")
+    enswitch.add_missed_call(now - 3, "+64unknown")
+    await next_poll(hass, freezer, 61)
+    assert [event.data["caller_number"] for event in events] == ["+64watched"]
+    state = hass.states.get("sensor.alice_pbx_example_com_latest_missed_caller")
+    assert state.state == "+64watched"
+
+
+async def test_options_errors(
+    hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.options.async_configure(
+        flow_id, {**OPTIONS, CONF_DIRECTIONS: []}
+    )
+    assert result["errors"] == {CONF_DIRECTIONS: "no_direction"}
+
+    enswitch.active_role = False
+    result = await hass.config_entries.options.async_configure(flow_id, OPTIONS)
+    assert result["errors"] == {"base": "scope_not_allowed"}
+
+    enswitch.active_role = True
+    enswitch.fault = FaultPlan(fault="reset", times=1)
+    result = await hass.config_entries.options.async_configure(flow_id, OPTIONS)
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    result = await hass.config_entries.options.async_configure(
+        flow_id, {**OPTIONS, CONF_DIRECTIONS: ["inbound", "outbound"]}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert enswitch_entry.options[CONF_DIRECTIONS] == ["inbound", "outbound"]
+
+
+async def test_reload_keeps_the_missed_call_state(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Changing options neither repeats nor loses a call."""
+    await setup_entry(hass, enswitch_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
+    await next_poll(hass, freezer)
+    hass.config_entries.async_update_entry(
+        enswitch_entry, options={**OPTIONS, CONF_CALLED_NUMBERS: []}
+    )
+    await hass.async_block_till_done()
+    enswitch.add_missed_call(freezer().timestamp() - 5, "+64after")
+    await next_poll(hass, freezer, 61)
+    assert [event.data["caller_number"] for event in events] == [
+        "+64before",
+        "+64after",
+    ]
