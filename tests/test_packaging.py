@@ -7,6 +7,9 @@ from pathlib import Path
 import re
 from typing import Any
 
+from homeassistant.util.yaml import load_yaml_dict
+from PIL import Image
+
 from custom_components.callwatch.client import CLIENT_FACTORIES
 from custom_components.callwatch.const import DOMAIN
 from custom_components.callwatch.event import MISSED_CALL
@@ -140,3 +143,21 @@ def test_every_translated_exception_has_a_message() -> None:
     exceptions = _strings()["exceptions"]
     for key in keys:
         assert exceptions[key]["message"], key
+
+
+def test_brand_icons() -> None:
+    """Home Assistant 2026.3 and later show these for a custom integration."""
+    for name, size in (("icon.png", 256), ("icon@2x.png", 512)):
+        with Image.open(INTEGRATION / "brand" / name) as image:
+            assert image.format == "PNG"
+            assert image.size == (size, size)
+            assert image.mode == "RGBA"
+
+
+def test_services_yaml_matches_the_strings() -> None:
+    services = load_yaml_dict(str(INTEGRATION / "services.yaml"))
+    strings = _strings()["services"]
+    icons = _json(INTEGRATION / "icons.json")["services"]
+    assert set(services) == set(strings) == set(icons)
+    for service, spec in services.items():
+        assert set(spec["fields"]) == set(strings[service]["fields"])
