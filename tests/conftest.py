@@ -8,7 +8,13 @@ import logging
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
+)
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -19,10 +25,18 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 import custom_components.callwatch  # noqa: F401  (found before the plugin's own package)
-from custom_components.callwatch.const import CONF_PROVIDER, DOMAIN
+from custom_components.callwatch.const import (
+    CONF_API_URL,
+    CONF_APP_ID,
+    CONF_PROVIDER,
+    CONF_REGION,
+    CONF_SECRET,
+    DOMAIN,
+)
 
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FakeServer
+from .fakes.telecmi import FakeTelecmi
 
 
 @pytest.fixture(autouse=True)
@@ -119,3 +133,37 @@ async def next_poll(
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.fixture
+def telecmi() -> FakeTelecmi:
+    """Return the state of a fake TeleCMI app (CHUB India unless a test says)."""
+    return FakeTelecmi()
+
+
+@pytest.fixture
+async def telecmi_url(telecmi: FakeTelecmi, socket_enabled: None) -> AsyncIterator[str]:
+    """Serve the fake TeleCMI on 127.0.0.1 and return its API base URL."""
+    server = FakeServer(telecmi.app())
+    url = await server.start()
+    yield f"{url}{telecmi.prefix}"
+    await server.stop()
+
+
+@pytest.fixture
+def telecmi_entry(telecmi: FakeTelecmi, telecmi_url: str) -> MockConfigEntry:
+    """Return a config entry for the fake TeleCMI app, with its webhook."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01JTELECMI00000000000000000",
+        title=f"TeleCMI {telecmi.app_id}",
+        unique_id=f"{telecmi.region}_{telecmi.app_id}",
+        data={
+            CONF_PROVIDER: "telecmi",
+            CONF_REGION: telecmi.region,
+            CONF_APP_ID: str(telecmi.app_id),
+            CONF_SECRET: telecmi.secret,
+            CONF_API_URL: telecmi_url,
+            CONF_WEBHOOK_ID: "telecmi_webhook_id",
+        },
+    )

@@ -17,6 +17,7 @@ from .coordinator import (
     storage_key,
 )
 from .services import async_setup_services
+from .webhook import async_register_webhook
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
 
@@ -36,6 +37,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) ->
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_register_webhook(hass, entry)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 

@@ -9,8 +9,15 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import CONF_CUSTOMER_SCOPE, CONF_PROVIDER
-from .providers import CallProvider, EnswitchClient
+from .const import (
+    CONF_API_URL,
+    CONF_APP_ID,
+    CONF_CUSTOMER_SCOPE,
+    CONF_PROVIDER,
+    CONF_REGION,
+    CONF_SECRET,
+)
+from .providers import CallProvider, EnswitchClient, TelecmiClient
 
 type ClientFactory = Callable[
     [HomeAssistant, Mapping[str, Any], Mapping[str, Any]], CallProvider
@@ -30,8 +37,21 @@ def _enswitch(
     )
 
 
+def _telecmi(
+    hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any]
+) -> CallProvider:
+    return TelecmiClient(
+        data[CONF_REGION],
+        data[CONF_APP_ID],
+        data[CONF_SECRET],
+        session=async_get_clientsession(hass),
+        api_url=data.get(CONF_API_URL) or None,
+    )
+
+
 CLIENT_FACTORIES: dict[str, ClientFactory] = {
     "enswitch": _enswitch,
+    "telecmi": _telecmi,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
@@ -18,6 +19,7 @@ from homeassistant.const import (
     CONF_SCAN_INTERVAL,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
@@ -36,10 +38,14 @@ import voluptuous as vol
 
 from .client import CLIENT_FACTORIES, create_client
 from .const import (
+    CONF_API_URL,
+    CONF_APP_ID,
     CONF_CALLED_NUMBERS,
     CONF_CUSTOMER_SCOPE,
     CONF_DIRECTIONS,
     CONF_PROVIDER,
+    CONF_REGION,
+    CONF_SECRET,
     DEFAULT_DIRECTIONS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -53,6 +59,7 @@ from .providers import (
     ProviderConnectionError,
     ProviderError,
     ProviderPermissionError,
+    TelecmiRegion,
 )
 
 PASSWORD_SELECTOR = TextSelector(
@@ -71,10 +78,36 @@ ENSWITCH_SCHEMA = vol.Schema(
 )
 
 
+TELECMI_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_REGION, default="india"): SelectSelector(
+            SelectSelectorConfig(
+                options=[region.value for region in TelecmiRegion],
+                translation_key=CONF_REGION,
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
+        vol.Required(CONF_APP_ID): TextSelector(),
+        vol.Required(CONF_SECRET): PASSWORD_SELECTOR,
+    }
+)
+
 # Per provider: the form of its step, which of its fields are secrets (asked again
 # when the provider rejects them, never shown back to the user), and its own options.
-PROVIDER_SCHEMAS: dict[str, vol.Schema] = {"enswitch": ENSWITCH_SCHEMA}
-SECRET_FIELDS: dict[str, tuple[str, ...]] = {"enswitch": (CONF_PASSWORD,)}
+PROVIDER_SCHEMAS: dict[str, vol.Schema] = {
+    "enswitch": ENSWITCH_SCHEMA,
+    "telecmi": TELECMI_SCHEMA,
+}
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "enswitch": (CONF_PASSWORD,),
+    "telecmi": (CONF_SECRET,),
+}
+# Fields shown in advanced mode only: where a local simulator stands in for the API.
+ADVANCED_FIELDS: dict[str, dict[vol.Marker, Any]] = {
+    "telecmi": {vol.Optional(CONF_API_URL): TextSelector()},
+}
+# Providers that push calls to a Home Assistant webhook.
+WEBHOOK_PROVIDERS = {"telecmi"}
 PROVIDER_OPTIONS: dict[str, dict[vol.Marker, Any]] = {
     "enswitch": {
         vol.Required(CONF_CUSTOMER_SCOPE, default="own"): SelectSelector(
@@ -155,23 +188,33 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for an Enswitch host and the account's credentials."""
         return await self._async_provider_step("enswitch", user_input)
 
+    async def async_step_telecmi(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a TeleCMI app's region, id and secret."""
+        return await self._async_provider_step("telecmi", user_input)
+
     async def _async_provider_step(
         self, provider: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Check a provider's form live, then create or update the entry."""
         errors: dict[str, str] = {}
         schema = PROVIDER_SCHEMAS[provider]
+        if self.show_advanced_options and provider in ADVANCED_FIELDS:
+            schema = schema.extend(ADVANCED_FIELDS[provider])
+        reconfiguring = self.source == SOURCE_RECONFIGURE
         if user_input is not None:
             data = {CONF_PROVIDER: provider, **user_input}
-            options = (
-                self._get_reconfigure_entry().options
-                if self.source == SOURCE_RECONFIGURE
-                else {}
-            )
+            if reconfiguring:
+                # What the form does not show (a webhook id) stays as it was.
+                data = {**self._get_reconfigure_entry().data, **data}
+            elif provider in WEBHOOK_PROVIDERS:
+                data[CONF_WEBHOOK_ID] = webhook.async_generate_id()
+            options = self._get_reconfigure_entry().options if reconfiguring else {}
             account, errors = await _async_check_account(self.hass, data, options)
             if account is not None:
                 await self.async_set_unique_id(account.unique_id)
-                if self.source == SOURCE_RECONFIGURE:
+                if reconfiguring:
                     entry = self._get_reconfigure_entry()
                     if account.unique_id != entry.unique_id:
                         self._abort_if_unique_id_configured()
@@ -182,8 +225,19 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                         data=data,
                     )
                 self._abort_if_unique_id_configured()
+                if provider in WEBHOOK_PROVIDERS:
+                    return self.async_create_entry(
+                        title=account.name,
+                        data=data,
+                        description="webhook",
+                        description_placeholders={
+                            "webhook_url": webhook.async_generate_url(
+                                self.hass, data[CONF_WEBHOOK_ID]
+                            )
+                        },
+                    )
                 return self.async_create_entry(title=account.name, data=data)
-        elif self.source == SOURCE_RECONFIGURE:
+        elif reconfiguring:
             secrets = SECRET_FIELDS[provider]
             user_input = {
                 key: value

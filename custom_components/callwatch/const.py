@@ -10,6 +10,11 @@ DOMAIN: Final = "callwatch"
 LOGGER = logging.getLogger(__package__)
 
 CONF_PROVIDER: Final = "provider"
+# TeleCMI.
+CONF_REGION: Final = "region"
+CONF_APP_ID: Final = "app_id"
+CONF_SECRET: Final = "secret"  # noqa: S105 - a field name, not a secret
+CONF_API_URL: Final = "api_url"
 
 # Options.
 CONF_DIRECTIONS: Final = "directions"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
@@ -25,11 +25,13 @@ from .const import (
     EVENT_MISSED_CALL,
     LOGGER,
 )
+from .live_calls import LiveCalls
 from .missed_call_tracker import MissedCallTracker
 from .providers import (
     ActiveCall,
     CallDirection,
     CallProvider,
+    CallPush,
     MissedCall,
     ProviderAuthenticationError,
     ProviderError,
@@ -117,6 +119,8 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         )
         self.client = client
         self.tracker = MissedCallTracker()
+        # Calls in progress, for a provider that pushes them instead of listing them.
+        self.live = LiveCalls()
         self.announced_poll = 0
         self._polls = 0
         self._store: Store[dict[str, Any]] = Store(
@@ -184,6 +188,8 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 translation_placeholders={"error": str(err)},
             ) from err
         self.update_interval = self.options.scan_interval
+        if not self.client.supports_active_calls:
+            active = self._pushed_calls(now)
         if missed is None and active is None:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -212,6 +218,40 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             new_missed_calls=tuple(new_calls),
             forbidden=frozenset(forbidden),
         )
+
+    def _pushed_calls(self, now: datetime) -> list[ActiveCall] | None:
+        live = self.live.active(now)
+        return None if live is None else list(live)
+
+    @callback
+    def async_handle_push(self, push: CallPush) -> None:
+        """Take a pushed call: count it while live, announce it at once if missed.
+
+        The next poll returns the same missed call, which the tracker knows.
+        Listeners are told directly, so that pushes do not postpone the next poll.
+        """
+        now = dt_util.utcnow()
+        self.live.apply(push, now)
+        new_calls: tuple[MissedCall, ...] = ()
+        call = push.missed_call
+        if (
+            call is not None
+            and self.options.counts(call)
+            and self.tracker.record_pushed(call)
+        ):
+            new_calls = (call,)
+            self.hass.bus.async_fire(EVENT_MISSED_CALL, self._event_data(call))
+            self._store.async_delay_save(self.tracker.as_dict, 1)
+        self._polls += 1
+        active = self._pushed_calls(now)
+        self.data = replace(
+            self.data,
+            poll=self._polls,
+            active_calls=None if active is None else tuple(active),
+            latest_missed_call=self.tracker.latest,
+            new_missed_calls=new_calls,
+        )
+        self.async_update_listeners()
 
     async def _unless_forbidden[T](
         self, capability: str, request: Awaitable[T], forbidden: set[str]

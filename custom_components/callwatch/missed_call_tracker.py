@@ -9,6 +9,11 @@ catches calls stamped by a clock running ahead. A call is identified by its key 
 so that two calls that look alike are two events, and a call seen by two overlapping windows
 is one. Only calls that a later window can still return are remembered, so the state is
 bounded by the calls inside the overlap, not by the history.
+
+A provider that also pushes missed calls as they happen (a webhook) has them announced at
+once with `record_pushed`. A later poll returns the same call, perhaps under another id
+or with a time a little apart; it is matched to the pushed call by direction, numbers and
+a time within PUSH_MATCH, and not announced again.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ OVERLAP = timedelta(minutes=15)
 CLOCK_MARGIN = timedelta(minutes=5)
 FIRST_HISTORY = timedelta(hours=24)
 CATCH_UP_LIMIT = timedelta(hours=24)
+PUSH_MATCH = timedelta(minutes=2)
 STATE_VERSION = 1
 
 
@@ -43,6 +49,8 @@ class MissedCallTracker:
         self.last_poll: datetime | None = None
         self.latest: MissedCall | None = None
         self._seen: dict[str, tuple[datetime, int]] = {}
+        # Pushed calls that no poll has returned yet.
+        self._pushed: list[MissedCall] = []
 
     @property
     def remembered_calls(self) -> int:
@@ -71,13 +79,15 @@ class MissedCallTracker:
             by_key[call.key].append(call)
         new: list[MissedCall] = []
         for key, group in by_key.items():
+            self._pushed = [pushed for pushed in self._pushed if pushed.key != key]
             _, announced = self._seen.get(key, (group[0].time, 0))
             if len(group) > announced:
-                new.extend(group[announced:])
+                new.extend(
+                    call for call in group[announced:] if not self._take_pushed(call)
+                )
                 self._seen[key] = (group[0].time, len(group))
         for call in calls:
-            if self.latest is None or call.time >= self.latest.time:
-                self.latest = call
+            self._note_latest(call)
         self.last_poll = now
         self._forget_before(now - OVERLAP)
         if taking_stock:
@@ -85,9 +95,35 @@ class MissedCallTracker:
         new.sort(key=lambda call: (call.time, call.key))
         return new
 
+    def record_pushed(self, call: MissedCall) -> bool:
+        """Take a call the provider pushed; return whether it is new."""
+        if call.key in self._seen or any(
+            _same_call(call, pushed) for pushed in self._pushed
+        ):
+            return False
+        self._seen[call.key] = (call.time, 1)
+        self._pushed.append(call)
+        self._note_latest(call)
+        return True
+
+    def _take_pushed(self, call: MissedCall) -> bool:
+        """Match a polled call to a pushed one, which is then no longer waiting."""
+        for index, pushed in enumerate(self._pushed):
+            if _same_call(call, pushed):
+                del self._pushed[index]
+                return True
+        return False
+
+    def _note_latest(self, call: MissedCall) -> None:
+        if self.latest is None or call.time >= self.latest.time:
+            self.latest = call
+
     def _forget_before(self, bound: datetime) -> None:
         """Drop calls that no later window can return again."""
         self._seen = {key: seen for key, seen in self._seen.items() if seen[0] >= bound}
+        self._pushed = [
+            pushed for pushed in self._pushed if pushed.time >= bound - PUSH_MATCH
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         """Return the state in a JSON-ready form."""
@@ -98,6 +134,7 @@ class MissedCallTracker:
                 [key, _to_ms(time), count] for key, (time, count) in self._seen.items()
             ],
             "latest": missed_call_to_dict(self.latest) if self.latest else None,
+            "pushed": [missed_call_to_dict(call) for call in self._pushed],
         }
 
     @classmethod
@@ -115,9 +152,24 @@ class MissedCallTracker:
                 tracker._seen[key] = (_from_ms(time), count)
             if data["latest"] is not None:
                 tracker.latest = missed_call_from_dict(data["latest"])
+            tracker._pushed = [
+                missed_call_from_dict(call) for call in data.get("pushed", [])
+            ]
         except (KeyError, TypeError, OverflowError, OSError) as err:
             raise ValueError(f"malformed state: {err!r}") from err
         return tracker
+
+
+def _same_call(polled: MissedCall, pushed: MissedCall) -> bool:
+    """Tell whether a polled row and a pushed call are one call."""
+    if polled.call_id and polled.call_id == pushed.call_id:
+        return polled.direction == pushed.direction
+    return (
+        polled.direction == pushed.direction
+        and polled.caller_number == pushed.caller_number
+        and polled.called_number == pushed.called_number
+        and abs(polled.time - pushed.time) <= PUSH_MATCH
+    )
 
 
 def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:

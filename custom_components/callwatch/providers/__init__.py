@@ -1,6 +1,6 @@
 """Async clients for cloud telephony providers; free of Home Assistant."""
 
-from .base import CallProvider
+from .base import CallProvider, PushingProvider
 from .enswitch import EnswitchClient
 from .exceptions import (
     ProviderAuthenticationError,
@@ -10,13 +10,15 @@ from .exceptions import (
     ProviderRateLimitError,
     ProviderResponseError,
 )
-from .models import Account, ActiveCall, CallDirection, MissedCall
+from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
+from .telecmi import TelecmiClient, TelecmiRegion
 
 __all__ = [
     "Account",
     "ActiveCall",
     "CallDirection",
     "CallProvider",
+    "CallPush",
     "EnswitchClient",
     "MissedCall",
     "ProviderAuthenticationError",
@@ -25,4 +27,7 @@ __all__ = [
     "ProviderPermissionError",
     "ProviderRateLimitError",
     "ProviderResponseError",
+    "PushingProvider",
+    "TelecmiClient",
+    "TelecmiRegion",
 ]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from .models import Account, ActiveCall, MissedCall
+from .models import Account, ActiveCall, CallPush, MissedCall
 
 
 class CallProvider(Protocol):
@@ -24,3 +24,13 @@ class CallProvider(Protocol):
 
     async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
         """Return the missed calls with start <= time < end, oldest first."""
+
+
+@runtime_checkable
+class PushingProvider(Protocol):
+    """A provider that also pushes calls to a webhook as they happen."""
+
+    app_id: str
+
+    def parse_push(self, payload: Any) -> CallPush | None:
+        """Read one push; ProviderResponseError if it is malformed."""

@@ -54,3 +54,22 @@ class MissedCall:
             f"{self.direction}|{int(self.time.timestamp() * 1000)}"
             f"|{self.caller_number or ''}|{self.called_number or ''}"
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallPush:
+    """What a provider pushed about one call: it rings, is answered, or ended.
+
+    `account_id` is the account the provider says the push is for; whoever receives
+    pushes must check it. An ended call carries its missed call, if it was missed.
+    """
+
+    account_id: str
+    call_id: str
+    time: datetime
+    caller_number: str | None = None
+    called_number: str | None = None
+    direction: CallDirection | None = None
+    answered: bool = False
+    ended: bool = False
+    missed_call: MissedCall | None = None

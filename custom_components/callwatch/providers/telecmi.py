@@ -1,0 +1,302 @@
+"""Client for TeleCMI's CHUB APIs: India (piopiy, v1) and global (rest, v2).
+
+TeleCMI has no endpoint that lists calls in progress: those come as webhook pushes,
+which `parse_push` turns into `CallPush` models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+import math
+from typing import Any
+
+import aiohttp
+
+from .exceptions import (
+    ProviderAuthenticationError,
+    ProviderPermissionError,
+    ProviderResponseError,
+)
+from .http import base_url, send
+from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
+
+SERVICE = "TeleCMI"
+# A window with more missed calls than this is refused rather than paged forever.
+MAX_PAGES = 100
+
+
+class TelecmiRegion(StrEnum):
+    """Which of TeleCMI's two API families the account lives in."""
+
+    INDIA = "india"
+    GLOBAL = "global"
+
+
+BASE_URLS = {
+    TelecmiRegion.INDIA: "https://piopiy.telecmi.com/v1",
+    TelecmiRegion.GLOBAL: "https://rest.telecmi.com/v2",
+}
+# The secret's field name, the outgoing-missed path, and the page size of each family
+# (CHUB global allows at most 20 rows a page).
+_SECRET_FIELD = {TelecmiRegion.INDIA: "token", TelecmiRegion.GLOBAL: "secret"}
+_OUT_MISSED = {TelecmiRegion.INDIA: "outmissed", TelecmiRegion.GLOBAL: "out_missed"}
+_PAGE_SIZE = {TelecmiRegion.INDIA: 50, TelecmiRegion.GLOBAL: 20}
+# 404 is TeleCMI's answer to a wrong app id or secret; PIOPIY answers 407.
+_AUTH_FAILED = (404, 407)
+_DIRECTIONS = {
+    "inbound": CallDirection.INBOUND,
+    "incoming": CallDirection.INBOUND,
+    "in": CallDirection.INBOUND,
+    "outbound": CallDirection.OUTBOUND,
+    "outgoing": CallDirection.OUTBOUND,
+    "out": CallDirection.OUTBOUND,
+}
+
+
+class TelecmiClient:
+    """Talks to one TeleCMI app; the app id and secret travel in JSON bodies only."""
+
+    provider = "telecmi"
+    manufacturer = "TeleCMI"
+    supports_active_calls = False
+
+    def __init__(
+        self,
+        region: TelecmiRegion | str,
+        app_id: str,
+        secret: str,
+        *,
+        session: aiohttp.ClientSession,
+        api_url: str | None = None,
+        request_timeout: float = 15.0,
+    ) -> None:
+        """Keep the app's details; `api_url` replaces the family's base URL."""
+        self.region = TelecmiRegion(region)
+        self.model = f"CHUB {self.region.value.capitalize()}"
+        self._base = base_url(api_url or BASE_URLS[self.region])
+        self.app_id = app_id.strip()
+        self._secret = secret
+        self._session = session
+        self._timeout = request_timeout
+
+    async def account(self) -> Account:
+        """Check the app id and secret with a one-row query of incoming missed calls."""
+        now = datetime.now(UTC)
+        await self._page("missed", now, now, page=1, limit=1)
+        return Account(
+            unique_id=f"{self.region.value}_{self.app_id}".lower(),
+            name=f"TeleCMI {self.app_id}",
+        )
+
+    async def active_calls(self) -> list[ActiveCall]:
+        """TeleCMI cannot list calls in progress; they come by webhook."""
+        raise NotImplementedError("TeleCMI reports calls in progress by webhook only")
+
+    async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
+        """Return incoming and outgoing missed calls with start <= time < end."""
+        calls = [
+            *await self._all_pages("missed", CallDirection.INBOUND, start, end),
+            *await self._all_pages(
+                _OUT_MISSED[self.region], CallDirection.OUTBOUND, start, end
+            ),
+        ]
+        calls = [call for call in calls if start <= call.time < end]
+        calls.sort(key=lambda call: call.time)
+        return calls
+
+    def parse_push(self, payload: Any) -> CallPush | None:
+        """Read a webhook push; None for a push that says nothing about a call."""
+        return parse_push(payload)
+
+    async def _all_pages(
+        self, path: str, direction: CallDirection, start: datetime, end: datetime
+    ) -> list[MissedCall]:
+        limit = _PAGE_SIZE[self.region]
+        rows: list[dict[str, Any]] = []
+        for page in range(1, MAX_PAGES + 1):
+            total, cdr = await self._page(path, start, end, page=page, limit=limit)
+            rows.extend(cdr)
+            if len(rows) >= total or len(cdr) < limit:
+                break
+        else:
+            raise ProviderResponseError(
+                f"{SERVICE} has more than {MAX_PAGES * limit} rows in /{path} "
+                "for one window"
+            )
+        return [
+            _missed_call(path, index, row, direction) for index, row in enumerate(rows)
+        ]
+
+    async def _page(
+        self, path: str, start: datetime, end: datetime, *, page: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """POST one page of a listing; return the total it reports and its rows."""
+        body = {
+            "appid": int(self.app_id) if self.app_id.isdigit() else self.app_id,
+            _SECRET_FIELD[self.region]: self._secret,
+            "start_date": math.floor(start.timestamp() * 1000),
+            "end_date": math.ceil(end.timestamp() * 1000),
+            "page": page,
+            "limit": limit,
+        }
+        reply = await send(
+            self._session,
+            "POST",
+            self._base / path,
+            service=SERVICE,
+            request_timeout=self._timeout,
+            json=body,
+        )
+        if reply.status in _AUTH_FAILED:
+            raise ProviderAuthenticationError(
+                f"{SERVICE} rejected the app id or secret"
+            )
+        if reply.status == 403:
+            raise ProviderPermissionError(
+                f"{SERVICE} does not let this app use /{path}"
+            )
+        payload = reply.json() if reply.body.strip() else None
+        if reply.status >= 400:
+            raise ProviderResponseError(
+                f"{SERVICE} answered {reply.status} to /{path}{_detail(payload, self._secret)}"
+            )
+        if not isinstance(payload, dict):
+            raise ProviderResponseError(
+                f"{SERVICE} answered /{path} without a JSON object"
+            )
+        code = payload.get("code")
+        if code is not None and str(code).isdigit() and int(code) in _AUTH_FAILED:
+            raise ProviderAuthenticationError(
+                f"{SERVICE} rejected the app id or secret"
+            )
+        if code is not None and str(code).isdigit() and int(code) >= 400:
+            raise ProviderResponseError(
+                f"{SERVICE} answered code {code} to /{path}{_detail(payload, self._secret)}"
+            )
+        cdr = payload.get("cdr", [])
+        if not isinstance(cdr, list) or not all(isinstance(row, dict) for row in cdr):
+            raise ProviderResponseError(
+                f"{SERVICE} answered /{path} with 'cdr' that is not a list of rows"
+            )
+        total = payload.get("total", payload.get("count", len(cdr)))
+        if isinstance(total, str) and total.isdigit():
+            total = int(total)
+        if isinstance(total, bool) or not isinstance(total, int):
+            raise ProviderResponseError(
+                f"{SERVICE} answered /{path} with a non-numeric total {total!r}"
+            )
+        return total, cdr
+
+
+def _detail(payload: Any, secret: str) -> str:
+    """Return the provider's own message, if any, without the secret."""
+    if not isinstance(payload, dict):
+        return ""
+    message = payload.get("msg") or payload.get("message") or payload.get("error")
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    return ": " + (message.replace(secret, "***") if secret else message)
+
+
+def _text(row: dict[str, Any], field: str) -> str | None:
+    value = row.get(field)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _time_ms(row: dict[str, Any]) -> datetime | None:
+    value = row.get("time")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _call_id(row: dict[str, Any]) -> str | None:
+    return _text(row, "cmiuuid") or _text(row, "cmiuid") or _text(row, "_id")
+
+
+def _missed_call(
+    path: str, index: int, row: dict[str, Any], direction: CallDirection
+) -> MissedCall:
+    time = _time_ms(row)
+    if time is None:
+        raise ProviderResponseError(
+            f"{SERVICE} /{path} row {index} has no usable 'time'"
+        )
+    name = _text(row, "name")
+    return MissedCall(
+        time=time,
+        # For an outgoing call, `from` is the agent who called, e.g. "209_1111113".
+        caller_number=_text(row, "from"),
+        caller_name=None if name is None or name.lower() == "unknown" else name,
+        called_number=_text(row, "to"),
+        call_id=_call_id(row),
+        direction=direction,
+    )
+
+
+def parse_push(payload: Any) -> CallPush | None:
+    """Read a TeleCMI webhook push (a live `event` or a `cdr`).
+
+    Raises ProviderResponseError when the push is not one TeleCMI sends; returns None
+    for a well-formed push of another type.
+    """
+    if not isinstance(payload, dict):
+        raise ProviderResponseError(f"{SERVICE} push is not a JSON object")
+    kind = payload.get("type")
+    if kind not in ("event", "cdr"):
+        return None
+    account_id = _text(payload, "appid") or _text(payload, "app_id")
+    # The legs of one call share its conversation; count calls, not legs.
+    call_id = _text(payload, "conversation_uuid") or _call_id(payload)
+    time = _time_ms(payload)
+    if account_id is None or call_id is None or time is None:
+        raise ProviderResponseError(
+            f"{SERVICE} {kind} push lacks its app id, call id or time"
+        )
+    status = (_text(payload, "status") or "").lower()
+    direction = _DIRECTIONS.get((_text(payload, "direction") or "").lower())
+    caller, called = _text(payload, "from"), _text(payload, "to")
+    if kind == "event":
+        return CallPush(
+            account_id=account_id,
+            call_id=call_id,
+            time=time,
+            caller_number=caller,
+            called_number=called,
+            direction=direction,
+            answered=status == "answered",
+        )
+    missed = None
+    if status == "missed":
+        name = _text(payload, "name")
+        missed = MissedCall(
+            time=time,
+            caller_number=caller,
+            caller_name=None if name is None or name.lower() == "unknown" else name,
+            called_number=called or _text(payload, "virtual_number"),
+            call_id=_call_id(payload),
+            direction=direction or CallDirection.INBOUND,
+        )
+    return CallPush(
+        account_id=account_id,
+        call_id=call_id,
+        time=time,
+        caller_number=caller,
+        called_number=called,
+        direction=direction,
+        answered=status == "answered",
+        ended=True,
+        missed_call=missed,
+    )

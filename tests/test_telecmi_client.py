@@ -1,0 +1,307 @@
+"""The TeleCMI client against the fake TeleCMI over real HTTP, both API families."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from custom_components.callwatch.providers import (
+    CallDirection,
+    MissedCall,
+    ProviderAuthenticationError,
+    ProviderConnectionError,
+    ProviderPermissionError,
+    ProviderResponseError,
+    TelecmiClient,
+)
+from custom_components.callwatch.providers.telecmi import MAX_PAGES, parse_push
+
+from .fakes.server import FaultPlan
+from .fakes.telecmi import FakeTelecmi, cdr_push, event_push
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture(params=["india", "global"])
+def telecmi(request: pytest.FixtureRequest) -> FakeTelecmi:
+    return FakeTelecmi(region=request.param)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def client(
+    telecmi: FakeTelecmi, telecmi_url: str, session: aiohttp.ClientSession
+) -> TelecmiClient:
+    return TelecmiClient(
+        telecmi.region,
+        str(telecmi.app_id),
+        telecmi.secret,
+        session=session,
+        api_url=telecmi_url,
+        request_timeout=2,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_account(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
+    account = await client.account()
+    assert account.unique_id == f"{telecmi.region}_1111113"
+    assert account.name == "TeleCMI 1111113"
+    assert client.model == f"CHUB {telecmi.region.capitalize()}"
+    [(path, body)] = telecmi.requests
+    assert path == "missed"
+    assert body["end_date"] - body["start_date"] <= 1
+
+
+async def test_secret_travels_in_the_body_under_the_family_name(
+    client: TelecmiClient, telecmi: FakeTelecmi
+) -> None:
+    await client.account()
+    _, body = telecmi.requests[0]
+    field = "token" if telecmi.region == "india" else "secret"
+    assert body[field] == telecmi.secret
+    assert body["appid"] == 1111113
+
+
+async def test_incoming_and_outgoing_missed_calls(
+    client: TelecmiClient, telecmi: FakeTelecmi
+) -> None:
+    now = time.time()
+    telecmi.add_missed_call(
+        now - 60, 919800000001, 918000000000, name="Asha", call_id="c-in"
+    )
+    telecmi.add_missed_call(
+        now - 30,
+        "209_1111113",
+        919700000002,
+        direction="outbound",
+        name="unknown",
+        call_id="c-out",
+    )
+    telecmi.add_missed_call(now - 2 * 3600, 919800000009)
+    calls = await client.missed_calls(_now() - HOUR, _now())
+    assert calls == [
+        MissedCall(
+            time=datetime.fromtimestamp(int((now - 60) * 1000) / 1000, UTC),
+            caller_number="919800000001",
+            caller_name="Asha",
+            called_number="918000000000",
+            call_id="c-in",
+            direction=CallDirection.INBOUND,
+        ),
+        MissedCall(
+            time=datetime.fromtimestamp(int((now - 30) * 1000) / 1000, UTC),
+            # For an outgoing call, `from` is the agent.
+            caller_number="209_1111113",
+            caller_name=None,
+            called_number="919700000002",
+            call_id="c-out",
+            direction=CallDirection.OUTBOUND,
+        ),
+    ]
+    paths = [path for path, _ in telecmi.requests]
+    out = "outmissed" if telecmi.region == "india" else "out_missed"
+    assert paths == ["missed", out]
+    for _, body in telecmi.requests:
+        assert body["end_date"] - body["start_date"] <= 3600 * 1000 + 1
+
+
+async def test_every_page_is_followed(
+    client: TelecmiClient, telecmi: FakeTelecmi
+) -> None:
+    now = time.time()
+    for index in range(130):
+        telecmi.add_missed_call(now - 1000 + index, 919800000000 + index)
+    calls = await client.missed_calls(_now() - HOUR, _now())
+    assert len(calls) == 130
+    assert len({call.call_id for call in calls}) == 130
+    assert calls == sorted(calls, key=lambda call: call.time)
+    limits = {body["limit"] for path, body in telecmi.requests if path == "missed"}
+    assert limits == ({50} if telecmi.region == "india" else {20})
+    pages = [body["page"] for path, body in telecmi.requests if path == "missed"]
+    assert pages == list(range(1, len(pages) + 1))
+
+
+async def test_a_window_without_end_is_refused(
+    client: TelecmiClient, telecmi: FakeTelecmi
+) -> None:
+    """More rows than MAX_PAGES pages is an error, not an endless loop."""
+
+    async def endless(request: web.Request) -> web.Response:
+        limit = (await request.json())["limit"]
+        rows = [
+            {"time": int(time.time() * 1000), "from": "1", "_id": str(n)}
+            for n in range(limit)
+        ]
+        return web.json_response({"total": 10**9, "cdr": rows})
+
+    telecmi.reply_override = endless
+    with pytest.raises(ProviderResponseError, match="more than"):
+        await client.missed_calls(_now() - HOUR, _now())
+    assert len(telecmi.requests) == MAX_PAGES
+
+
+@pytest.mark.parametrize("status", [404, 407])
+async def test_wrong_secret(
+    telecmi: FakeTelecmi, telecmi_url: str, session: aiohttp.ClientSession, status: int
+) -> None:
+    telecmi.auth_status = status
+    client = TelecmiClient(
+        telecmi.region, "1111113", "wrong", session=session, api_url=telecmi_url
+    )
+    with pytest.raises(ProviderAuthenticationError) as caught:
+        await client.account()
+    assert "wrong" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (403, ProviderPermissionError),
+        (500, ProviderResponseError),
+        (502, ProviderResponseError),
+    ],
+)
+async def test_http_errors(
+    client: TelecmiClient, telecmi: FakeTelecmi, status: int, error: type[Exception]
+) -> None:
+    telecmi.fault = FaultPlan(status=status)
+    with pytest.raises(error):
+        await client.missed_calls(_now() - HOUR, _now())
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("garbage", ProviderResponseError),
+        ("html", ProviderResponseError),
+        ("reset", ProviderConnectionError),
+        ("empty", ProviderResponseError),
+    ],
+)
+async def test_bad_replies(
+    client: TelecmiClient, telecmi: FakeTelecmi, fault: str, error: type[Exception]
+) -> None:
+    telecmi.fault = FaultPlan(fault=fault)  # type: ignore[arg-type]
+    with pytest.raises(error):
+        await client.missed_calls(_now() - HOUR, _now())
+
+
+async def test_slow_reply(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
+    telecmi.fault = FaultPlan(delay=3, times=1)
+    with pytest.raises(ProviderConnectionError, match="within 2 s"):
+        await client.missed_calls(_now() - HOUR, _now())
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "message"),
+    [
+        (
+            {"code": "404", "msg": "bad"},
+            ProviderAuthenticationError,
+            "rejected the app id",
+        ),
+        (
+            {"code": 500, "msg": "oops tcmi-secret-7f3a9c"},
+            ProviderResponseError,
+            r"code 500 to /missed: oops \*\*\*",
+        ),
+        ({"total": 1, "cdr": {"a": 1}}, ProviderResponseError, "not a list of rows"),
+        ({"total": "many", "cdr": []}, ProviderResponseError, "non-numeric total"),
+        (
+            {"total": 1, "cdr": [{"from": "1"}]},
+            ProviderResponseError,
+            "no usable 'time'",
+        ),
+        (
+            {"total": 1, "cdr": [{"time": "soon"}]},
+            ProviderResponseError,
+            "no usable 'time'",
+        ),
+        ([], ProviderResponseError, "without a JSON object"),
+    ],
+)
+async def test_malformed_replies(
+    client: TelecmiClient,
+    telecmi: FakeTelecmi,
+    body: Any,
+    error: type[Exception],
+    message: str,
+) -> None:
+    async def reply(request: web.Request) -> web.StreamResponse:
+        return web.json_response(body)
+
+    telecmi.reply_override = reply
+    with pytest.raises(error, match=message):
+        await client.missed_calls(_now() - HOUR, _now())
+
+
+async def test_no_active_call_listing(client: TelecmiClient) -> None:
+    assert client.supports_active_calls is False
+    with pytest.raises(NotImplementedError):
+        await client.active_calls()
+
+
+def test_parse_live_event() -> None:
+    push = parse_push(event_push(1111113, "conv-1", "answered", 1763640000.5))
+    assert push is not None
+    assert (push.account_id, push.call_id, push.answered, push.ended) == (
+        "1111113",
+        "conv-1",
+        True,
+        False,
+    )
+    assert push.caller_number == "+919800000001"
+    assert push.time == datetime.fromtimestamp(1763640000.5, UTC)
+
+
+def test_parse_missed_cdr() -> None:
+    push = parse_push(
+        cdr_push(1111113, "conv-2", "missed", 1763640000, direction="inbound")
+    )
+    assert push is not None
+    assert push.ended
+    assert push.missed_call == MissedCall(
+        time=datetime.fromtimestamp(1763640000, UTC),
+        caller_number="+919800000001",
+        called_number="+918000000000",
+        call_id="conv-2-leg",
+        direction=CallDirection.INBOUND,
+    )
+    answered = parse_push(cdr_push(1111113, "conv-3", "answered", 1763640000))
+    assert answered is not None
+    assert answered.ended
+    assert answered.missed_call is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [1],
+        "x",
+        {"type": "cdr"},
+        {"type": "event", "appid": 1, "time": 5},
+        {"type": "cdr", "appid": 1, "cmiuuid": "a", "time": "never"},
+    ],
+)
+def test_parse_malformed_pushes(payload: Any) -> None:
+    with pytest.raises(ProviderResponseError):
+        parse_push(payload)
+
+
+def test_parse_other_pushes() -> None:
+    assert parse_push({"type": "balance", "appid": 1}) is None
