@@ -22,6 +22,7 @@ from homeassistant.const import (
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -231,7 +232,7 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                         data=data,
                         description="webhook",
                         description_placeholders={
-                            "webhook_url": webhook.async_generate_url(
+                            "webhook_url": _webhook_url(
                                 self.hass, data[CONF_WEBHOOK_ID]
                             )
                         },
@@ -329,6 +330,14 @@ class CallwatchOptionsFlow(OptionsFlow):
             ),
             errors=errors,
         )
+
+
+def _webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
+    """Return the webhook's address, or its path where no address is configured."""
+    try:
+        return webhook.async_generate_url(hass, webhook_id)
+    except NoURLAvailableError:
+        return webhook.async_generate_path(webhook_id)
 
 
 async def _async_check_account(

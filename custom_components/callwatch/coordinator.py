@@ -200,9 +200,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
 
         new_calls: list[MissedCall] = []
         if missed is not None:
-            new_calls = self.tracker.record(
-                now, [call for call in missed if self.options.counts(call)]
-            )
+            new_calls = self.tracker.record(now, missed, self.options.counts)
         for call in new_calls:
             self.hass.bus.async_fire(EVENT_MISSED_CALL, self._event_data(call))
         if new_calls:

@@ -19,6 +19,7 @@ a time within PUSH_MATCH, and not announced again.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -67,11 +68,18 @@ class MissedCallTracker:
         start = min(start, now - OVERLAP)
         return Window(start=start, end=now + CLOCK_MARGIN)
 
-    def record(self, now: datetime, calls: list[MissedCall]) -> list[MissedCall]:
+    def record(
+        self,
+        now: datetime,
+        calls: list[MissedCall],
+        counts: Callable[[MissedCall], bool] = lambda _: True,
+    ) -> list[MissedCall]:
         """Take a poll's calls; return those never announced before, oldest first.
 
-        The first poll of an account announces nothing: what is already in its
-        history is not news.
+        Only calls that `counts` accepts are announced and shown as the latest, but
+        every call is remembered, so that a call left out is not announced later when
+        the filter changes. The first poll of an account announces nothing: what is
+        already in its history is not news.
         """
         taking_stock = self.last_poll is None
         by_key: dict[str, list[MissedCall]] = defaultdict(list)
@@ -83,11 +91,14 @@ class MissedCallTracker:
             _, announced = self._seen.get(key, (group[0].time, 0))
             if len(group) > announced:
                 new.extend(
-                    call for call in group[announced:] if not self._take_pushed(call)
+                    call
+                    for call in group[announced:]
+                    if counts(call) and not self._take_pushed(call)
                 )
                 self._seen[key] = (group[0].time, len(group))
         for call in calls:
-            self._note_latest(call)
+            if counts(call):
+                self._note_latest(call)
         self.last_poll = now
         self._forget_before(now - OVERLAP)
         if taking_stock:
