@@ -310,3 +310,19 @@ async def test_unload_stops_listening(
     assert await hass.config_entries.async_unload(telecmi_entry.entry_id)
     await _push(client, event_push(1111113, "conv-u", "waiting", freezer().timestamp()))
     assert coordinator.live.heard_from is False
+
+
+async def test_options_show_the_webhook_again(
+    hass: HomeAssistant, telecmi_entry: MockConfigEntry
+) -> None:
+    await setup_entry(hass, telecmi_entry)
+    result = await hass.config_entries.options.async_init(telecmi_entry.entry_id)
+    assert result["step_id"] == "push_options"
+    assert result["description_placeholders"]["webhook_url"].endswith(WEBHOOK)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"scan_interval": 45, CONF_DIRECTIONS: ["outbound"], "called_numbers": []},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert telecmi_entry.options[CONF_DIRECTIONS] == ["outbound"]

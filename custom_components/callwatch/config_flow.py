@@ -302,7 +302,21 @@ class CallwatchOptionsFlow(OptionsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the options, and check provider options against the account."""
+        """Show the options; an account with a webhook also sees its address again."""
+        if CONF_WEBHOOK_ID in self.config_entry.data:
+            return await self.async_step_push_options(user_input)
+        return await self._async_options_step("init", user_input)
+
+    async def async_step_push_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the options of an account that pushes to a webhook."""
+        return await self._async_options_step("push_options", user_input)
+
+    async def _async_options_step(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Check the options, provider options against the account too."""
         provider: str = self.config_entry.data[CONF_PROVIDER]
         provider_options = PROVIDER_OPTIONS.get(provider, {})
         errors: dict[str, str] = {}
@@ -323,12 +337,22 @@ class CallwatchOptionsFlow(OptionsFlow):
             if not errors:
                 return self.async_create_entry(data=user_input)
         schema = OPTIONS_SCHEMA.extend(provider_options)
+        placeholders = (
+            {
+                "webhook_url": _webhook_url(
+                    self.hass, self.config_entry.data[CONF_WEBHOOK_ID]
+                )
+            }
+            if CONF_WEBHOOK_ID in self.config_entry.data
+            else None
+        )
         return self.async_show_form(
-            step_id="init",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 schema, user_input or self.config_entry.options
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
 
