@@ -9,6 +9,8 @@ from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
     CONF_HOST,
     CONF_PASSWORD,
     CONF_USERNAME,
@@ -28,6 +30,7 @@ import custom_components.callwatch  # noqa: F401  (found before the plugin's own
 from custom_components.callwatch.const import (
     CONF_API_URL,
     CONF_APP_ID,
+    CONF_EXTENSION,
     CONF_PROVIDER,
     CONF_REGION,
     CONF_SECRET,
@@ -37,6 +40,7 @@ from custom_components.callwatch.const import (
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FakeServer
 from .fakes.telecmi import FakeTelecmi
+from .fakes.voipnow import FakeVoipnow
 
 
 @pytest.fixture(autouse=True)
@@ -165,5 +169,39 @@ def telecmi_entry(telecmi: FakeTelecmi, telecmi_url: str) -> MockConfigEntry:
             CONF_SECRET: telecmi.secret,
             CONF_API_URL: telecmi_url,
             CONF_WEBHOOK_ID: "telecmi_webhook_id",
+        },
+    )
+
+
+@pytest.fixture
+def voipnow() -> FakeVoipnow:
+    """Return the state of a fake VoipNow server."""
+    return FakeVoipnow()
+
+
+@pytest.fixture
+async def voipnow_url(voipnow: FakeVoipnow, socket_enabled: None) -> AsyncIterator[str]:
+    """Serve the fake VoipNow on 127.0.0.1 and return its base URL."""
+    server = FakeServer(voipnow.app())
+    url = await server.start()
+    yield url
+    await server.stop()
+
+
+@pytest.fixture
+def voipnow_entry(voipnow: FakeVoipnow, voipnow_url: str) -> MockConfigEntry:
+    """Return a config entry for the fake VoipNow app."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01JVOIPNOW0000000000000000",
+        title="callwatch-app@voipnow.example.com",
+        unique_id=f"{voipnow.client_id}@{voipnow_url.removeprefix('http://')}",
+        data={
+            CONF_PROVIDER: "voipnow",
+            CONF_HOST: voipnow_url,
+            CONF_CLIENT_ID: voipnow.client_id,
+            CONF_CLIENT_SECRET: voipnow.client_secret,
+            CONF_VERIFY_SSL: True,
+            CONF_EXTENSION: "@self",
         },
     )

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
@@ -13,11 +20,12 @@ from .const import (
     CONF_API_URL,
     CONF_APP_ID,
     CONF_CUSTOMER_SCOPE,
+    CONF_EXTENSION,
     CONF_PROVIDER,
     CONF_REGION,
     CONF_SECRET,
 )
-from .providers import CallProvider, EnswitchClient, TelecmiClient
+from .providers import CallProvider, EnswitchClient, TelecmiClient, VoipnowClient
 
 type ClientFactory = Callable[
     [HomeAssistant, Mapping[str, Any], Mapping[str, Any]], CallProvider
@@ -49,9 +57,22 @@ def _telecmi(
     )
 
 
+def _voipnow(
+    hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any]
+) -> CallProvider:
+    return VoipnowClient(
+        data[CONF_HOST],
+        data[CONF_CLIENT_ID],
+        data[CONF_CLIENT_SECRET],
+        session=async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
+        extension=data.get(CONF_EXTENSION) or "@self",
+    )
+
+
 CLIENT_FACTORIES: dict[str, ClientFactory] = {
     "enswitch": _enswitch,
     "telecmi": _telecmi,
+    "voipnow": _voipnow,
 }
 
 

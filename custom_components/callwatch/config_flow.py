@@ -14,6 +14,8 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
     CONF_HOST,
     CONF_PASSWORD,
     CONF_SCAN_INTERVAL,
@@ -44,6 +46,7 @@ from .const import (
     CONF_CALLED_NUMBERS,
     CONF_CUSTOMER_SCOPE,
     CONF_DIRECTIONS,
+    CONF_EXTENSION,
     CONF_PROVIDER,
     CONF_REGION,
     CONF_SECRET,
@@ -93,15 +96,27 @@ TELECMI_SCHEMA = vol.Schema(
     }
 )
 
+VOIPNOW_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_HOST): TextSelector(),
+        vol.Required(CONF_CLIENT_ID): TextSelector(),
+        vol.Required(CONF_CLIENT_SECRET): PASSWORD_SELECTOR,
+        vol.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
+        vol.Optional(CONF_EXTENSION, default="@self"): TextSelector(),
+    }
+)
+
 # Per provider: the form of its step, which of its fields are secrets (asked again
 # when the provider rejects them, never shown back to the user), and its own options.
 PROVIDER_SCHEMAS: dict[str, vol.Schema] = {
     "enswitch": ENSWITCH_SCHEMA,
     "telecmi": TELECMI_SCHEMA,
+    "voipnow": VOIPNOW_SCHEMA,
 }
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     "enswitch": (CONF_PASSWORD,),
     "telecmi": (CONF_SECRET,),
+    "voipnow": (CONF_CLIENT_SECRET,),
 }
 # Fields shown in advanced mode only: where a local simulator stands in for the API.
 ADVANCED_FIELDS: dict[str, dict[vol.Marker, Any]] = {
@@ -194,6 +209,12 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for a TeleCMI app's region, id and secret."""
         return await self._async_provider_step("telecmi", user_input)
+
+    async def async_step_voipnow(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a VoipNow host, a trusted app's id and secret, and an extension."""
+        return await self._async_provider_step("voipnow", user_input)
 
     async def _async_provider_step(
         self, provider: str, user_input: dict[str, Any] | None

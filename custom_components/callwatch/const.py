@@ -15,6 +15,8 @@ CONF_REGION: Final = "region"
 CONF_APP_ID: Final = "app_id"
 CONF_SECRET: Final = "secret"  # noqa: S105 - a field name, not a secret
 CONF_API_URL: Final = "api_url"
+# VoipNow.
+CONF_EXTENSION: Final = "extension"
 
 # Options.
 CONF_DIRECTIONS: Final = "directions"

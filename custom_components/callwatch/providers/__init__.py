@@ -12,6 +12,7 @@ from .exceptions import (
 )
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 from .telecmi import TelecmiClient, TelecmiRegion
+from .voipnow import VoipnowClient
 
 __all__ = [
     "Account",
@@ -30,4 +31,5 @@ __all__ = [
     "PushingProvider",
     "TelecmiClient",
     "TelecmiRegion",
+    "VoipnowClient",
 ]

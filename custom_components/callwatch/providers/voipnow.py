@@ -1,0 +1,345 @@
+"""Client for VoipNow's Unified API (UAPI), with OAuth 2 client credentials."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+import time
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from .exceptions import (
+    ProviderAuthenticationError,
+    ProviderPermissionError,
+    ProviderResponseError,
+)
+from .http import Reply, base_url, send
+from .models import Account, ActiveCall, CallDirection, MissedCall
+
+SERVICE = "VoipNow"
+# The UAPI's own bounds: at most 5000 rows a page, and a start index below 5000.
+PAGE_SIZE = 5000
+MAX_START_INDEX = 5000
+# A token is replaced this long before the expiry the server gave it.
+TOKEN_MARGIN = 60.0
+# PhoneCall flow: 2 local, 4 outgoing to the public network, 8 incoming from it.
+_FLOWS = {"8": CallDirection.INBOUND, "4": CallDirection.OUTBOUND}
+# CDR disposition 3 is NO ANSWER.
+_NO_ANSWER = {"3", "NO ANSWER", "NOANSWER", "NO_ANSWER"}
+
+
+class VoipnowClient:
+    """Talks to one VoipNow trusted app; the secret goes to the token endpoint only."""
+
+    provider = "voipnow"
+    manufacturer = "4PSA"
+    model = "VoipNow"
+    supports_active_calls = True
+
+    def __init__(
+        self,
+        host: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        session: aiohttp.ClientSession,
+        extension: str = "@self",
+        user_id: str = "@me",
+        request_timeout: float = 15.0,
+    ) -> None:
+        """Keep the app's details; `extension` "@self" means all of the user's."""
+        self._base = base_url(host)
+        self._client_id = client_id.strip()
+        self._client_secret = client_secret
+        self._session = session
+        self.extension = extension.strip() or "@self"
+        self._user_id = user_id
+        self._timeout = request_timeout
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._token_lock = asyncio.Lock()
+
+    @property
+    def host(self) -> str:
+        """Return the host (and port, if not the default) of the API."""
+        return (
+            self._base.authority if self._base.explicit_port else str(self._base.host)
+        )
+
+    async def account(self) -> Account:
+        """Check the app's credentials against both listings the integration needs."""
+        await self.active_calls()
+        now = datetime.now(UTC)
+        await self.missed_calls(now - timedelta(minutes=1), now)
+        name = f"{self._client_id}@{self.host}"
+        if self.extension != "@self":
+            name = f"{name} ({self.extension})"
+        return Account(unique_id=f"{name}".lower(), name=name)
+
+    async def active_calls(self) -> list[ActiveCall]:
+        """Return the calls in progress: one PhoneCall is one call, whatever its views."""
+        path = f"uapi/phoneCalls/{self._user_id}/{self.extension}"
+        return [
+            _active_call(index, entry)
+            for index, entry in enumerate(await self._collection(path, {}))
+        ]
+
+    async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
+        """Return unanswered incoming calls with start <= time < end, oldest first."""
+        params = {
+            "startDate": _iso(start),
+            "endDate": _iso(end),
+            "disposition": "3",
+            "flow": "8",
+            "sortOrder": "ascending",
+        }
+        rows = await self._collection(f"uapi/cdr/{self._user_id}", params)
+        calls = []
+        for index, row in enumerate(rows):
+            if not _is_missed_incoming(row):
+                continue
+            if self.extension != "@self" and _text(row, "extension") != self.extension:
+                continue
+            call = _missed_call(index, row)
+            if start <= call.time < end:
+                calls.append(call)
+        calls.sort(key=lambda call: call.time)
+        return calls
+
+    async def _collection(
+        self, path: str, params: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """GET every page of a collection; `entry` may be a list or keyed by id."""
+        entries: list[dict[str, Any]] = []
+        start_index = 0
+        while True:
+            page = await self._get(
+                path, params | {"count": str(PAGE_SIZE), "startIndex": str(start_index)}
+            )
+            if page is None:
+                return entries
+            rows = _entries(page, path)
+            entries.extend(rows)
+            total = page.get("totalResults")
+            if isinstance(total, str) and total.isdigit():
+                total = int(total)
+            if not rows or not isinstance(total, int) or len(entries) >= total:
+                return entries
+            start_index += len(rows)
+            if start_index >= MAX_START_INDEX:
+                raise ProviderResponseError(
+                    f"{SERVICE} has more rows in {path} than its paging can reach"
+                )
+
+    async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any] | None:
+        """GET a UAPI resource with a valid token; None for 204 (nothing)."""
+        for attempt in range(2):
+            token = await self._access_token()
+            reply = await send(
+                self._session,
+                "GET",
+                self._base.joinpath(*path.split("/")).with_query(params),
+                service=SERVICE,
+                request_timeout=self._timeout,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            if reply.status == 401 and attempt == 0:
+                # Expired or revoked before its time: fetch a new token once.
+                self._token = None
+                continue
+            return self._object(path, reply)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _object(self, path: str, reply: Reply) -> dict[str, Any] | None:
+        if reply.status == 204 or (reply.status == 200 and not reply.body.strip()):
+            return None
+        payload = reply.json() if reply.body.strip() else None
+        if reply.status == 401:
+            raise ProviderAuthenticationError(f"{SERVICE} refused the app's token")
+        if reply.status == 403:
+            raise ProviderPermissionError(
+                f"{SERVICE} does not let this app read {path}{_error(payload)}"
+            )
+        if reply.status >= 400:
+            raise ProviderResponseError(
+                f"{SERVICE} answered {reply.status} to {path}{_error(payload)}"
+            )
+        if not isinstance(payload, dict):
+            raise ProviderResponseError(
+                f"{SERVICE} answered {path} without a JSON object"
+            )
+        return payload
+
+    async def _access_token(self) -> str:
+        """Return a valid token, fetching one when there is none or it is near expiry."""
+        async with self._token_lock:
+            if self._token is None or time.monotonic() >= self._token_expires:
+                self._token, lifetime = await self._fetch_token()
+                self._token_expires = time.monotonic() + max(
+                    0.0, lifetime - TOKEN_MARGIN
+                )
+            return self._token
+
+    async def _fetch_token(self) -> tuple[str, float]:
+        token_url: URL = self._base / "oauth" / "token.php"
+        reply = await send(
+            self._session,
+            "POST",
+            token_url,
+            service=SERVICE,
+            request_timeout=self._timeout,
+            data={
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+                "grant_type": "client_credentials",
+                "type": "unifiedapi",
+                "redirect_uri": str(token_url),
+            },
+        )
+        payload = reply.json() if reply.body.strip() else None
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if reply.status in (400, 401) and error in (
+            "invalid_client",
+            "unauthorized_client",
+            "invalid_grant",
+        ):
+            raise ProviderAuthenticationError(
+                f"{SERVICE} rejected the client id or secret ({error})"
+            )
+        if reply.status == 401:
+            raise ProviderAuthenticationError(
+                f"{SERVICE} rejected the client id or secret"
+            )
+        if reply.status >= 400 or not isinstance(payload, dict):
+            raise ProviderResponseError(
+                f"{SERVICE} answered {reply.status} to the token request{_error(payload)}"
+            )
+        token = payload.get("access_token")
+        lifetime = payload.get("expires_in", 3600)
+        if isinstance(lifetime, str) and lifetime.isdigit():
+            lifetime = int(lifetime)
+        if (
+            not isinstance(token, str)
+            or not token
+            or not isinstance(lifetime, int | float)
+        ):
+            raise ProviderResponseError(
+                f"{SERVICE} token reply lacks a token or expiry"
+            )
+        return token, float(lifetime)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _error(payload: Any) -> str:
+    """Return ': code message' from `{"error": {...}}` or OAuth's `{"error": "..."}`."""
+    if not isinstance(payload, dict):
+        return ""
+    error = payload.get("error")
+    if isinstance(error, str):
+        return f": {error}"
+    if isinstance(error, dict):
+        parts = [error.get("code"), error.get("message")]
+        text = " ".join(str(part) for part in parts if isinstance(part, str | int))
+        return f": {text}" if text else ""
+    return ""
+
+
+def _entries(page: dict[str, Any], path: str) -> list[dict[str, Any]]:
+    entry = page.get("entry", [])
+    rows = list(entry.values()) if isinstance(entry, dict) else entry
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ProviderResponseError(
+            f"{SERVICE} answered {path} with a malformed 'entry'"
+        )
+    return rows
+
+
+def _text(row: dict[str, Any], *fields: str) -> str | None:
+    """Return the first field that holds text or a number; lists give their first item."""
+    for field in fields:
+        value = row.get(field)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            return str(value)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _time(row: dict[str, Any], *fields: str) -> datetime | None:
+    for field in fields:
+        value = row.get(field)
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            if text.isdigit():
+                value = int(text)
+            else:
+                try:
+                    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                except ValueError:
+                    continue
+                return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            try:
+                return datetime.fromtimestamp(value, UTC)
+            except (OverflowError, OSError, ValueError):
+                continue
+    return None
+
+
+def _views(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    views = entry.get("phoneCallView", [])
+    views = list(views.values()) if isinstance(views, dict) else views
+    return (
+        [view for view in views if isinstance(view, dict)]
+        if isinstance(views, list)
+        else []
+    )
+
+
+def _active_call(index: int, entry: dict[str, Any]) -> ActiveCall:
+    call_id = _text(entry, "id")
+    if call_id is None:
+        raise ProviderResponseError(f"{SERVICE} phone call {index} has no id")
+    views = _views(entry)
+    first = views[0] if views else {}
+    flow = _text(first, "flow")
+    return ActiveCall(
+        call_id=call_id,
+        caller_number=_text(first, "callerId", "callerID", "source"),
+        called_number=_text(first, "destination"),
+        started=_time(entry, "published"),
+        answered=bool(entry.get("answered"))
+        or any(bool(view.get("answered")) for view in views),
+        direction=_FLOWS.get(flow or ""),
+    )
+
+
+def _is_missed_incoming(row: dict[str, Any]) -> bool:
+    disposition = (_text(row, "disposition") or "").upper()
+    flow = _text(row, "flow")
+    return disposition in _NO_ANSWER and (flow is None or flow == "8")
+
+
+def _missed_call(index: int, row: dict[str, Any]) -> MissedCall:
+    moment = _time(row, "startDate", "start", "published", "date")
+    if moment is None:
+        raise ProviderResponseError(
+            f"{SERVICE} call history row {index} has no usable time"
+        )
+    return MissedCall(
+        time=moment,
+        caller_number=_text(row, "callerId", "callerID", "source"),
+        caller_name=_text(row, "callerName", "callerIdName"),
+        called_number=_text(row, "destination", "extension"),
+        call_id=_text(row, "id", "callId"),
+        direction=CallDirection.INBOUND,
+    )

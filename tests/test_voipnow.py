@@ -1,0 +1,158 @@
+"""VoipNow through Home Assistant: its flow step, entities and events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_HOST,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+
+from custom_components.callwatch.const import (
+    CONF_EXTENSION,
+    CONF_PROVIDER,
+    DOMAIN,
+    EVENT_MISSED_CALL,
+)
+
+from .conftest import next_poll, setup_entry
+from .fakes.server import FaultPlan
+from .fakes.voipnow import FakeVoipnow
+
+ACTIVE = "sensor.callwatch_app_voipnow_example_com_active_calls"
+LATEST = "sensor.callwatch_app_voipnow_example_com_latest_missed_caller"
+
+
+def _form(voipnow: FakeVoipnow, url: str, secret: str | None = None) -> dict[str, Any]:
+    return {
+        CONF_HOST: url,
+        CONF_CLIENT_ID: voipnow.client_id,
+        CONF_CLIENT_SECRET: secret or voipnow.client_secret,
+        CONF_VERIFY_SSL: True,
+        CONF_EXTENSION: "@self",
+    }
+
+
+async def _voipnow_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PROVIDER: "voipnow"}
+    )
+    assert result["step_id"] == "voipnow"
+    return result["flow_id"]
+
+
+async def test_flow(
+    hass: HomeAssistant, voipnow: FakeVoipnow, voipnow_url: str
+) -> None:
+    flow_id = await _voipnow_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(voipnow, voipnow_url)
+    )
+    await hass.async_block_till_done()
+    host = voipnow_url.removeprefix("http://")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"callwatch-app@{host}"
+    assert result["data"] == {CONF_PROVIDER: "voipnow", **_form(voipnow, voipnow_url)}
+
+
+@pytest.mark.parametrize(
+    ("secret", "breakage", "errors"),
+    [
+        ("wrong", {}, {"base": "invalid_auth"}),
+        (None, {"forbidden": True}, {"base": "insufficient_permissions"}),
+        (None, {"fault": FaultPlan(fault="reset")}, {"base": "cannot_connect"}),
+        (None, {"fault": FaultPlan(fault="garbage")}, {"base": "invalid_response"}),
+    ],
+)
+async def test_flow_errors(
+    hass: HomeAssistant,
+    voipnow: FakeVoipnow,
+    voipnow_url: str,
+    secret: str | None,
+    breakage: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    flow_id = await _voipnow_form(hass)
+    for name, value in breakage.items():
+        setattr(voipnow, name, value)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(voipnow, voipnow_url, secret)
+    )
+    assert result["errors"] == errors
+    voipnow.forbidden = False
+    voipnow.fault = FaultPlan()
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(voipnow, voipnow_url)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_flow_same_app_twice(
+    hass: HomeAssistant,
+    voipnow: FakeVoipnow,
+    voipnow_url: str,
+    voipnow_entry: MockConfigEntry,
+) -> None:
+    voipnow_entry.add_to_hass(hass)
+    flow_id = await _voipnow_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(voipnow, voipnow_url)
+    )
+    assert result["reason"] == "already_configured"
+
+
+async def test_entities_and_events(
+    hass: HomeAssistant,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    voipnow.start_call("021111", ["0003*210", "0003*211"])
+    voipnow.add_history(freezer().timestamp() - 600, "029999", caller_name="Old")
+    await setup_entry(hass, voipnow_entry)
+    # One call seen by two extensions is one call.
+    assert hass.states.get(ACTIVE).state == "1"
+    assert hass.states.get(LATEST).state == "029999"
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    voipnow.add_history(freezer().timestamp() - 5, "027777", caller_name="Aroha")
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    assert [event.data["caller_number"] for event in events] == ["027777"]
+    assert events[0].data["provider"] == "voipnow"
+    assert events[0].data["caller_name"] == "Aroha"
+    assert hass.states.get(LATEST).state == "027777"
+
+
+async def test_reauth_with_a_new_secret(
+    hass: HomeAssistant,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, voipnow_entry)
+    voipnow.client_secret = "rotated-secret"
+    voipnow.expire_tokens()
+    await next_poll(hass, freezer)
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_CLIENT_SECRET: "rotated-secret"}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert voipnow_entry.data[CONF_CLIENT_SECRET] == "rotated-secret"

@@ -1,0 +1,325 @@
+"""The VoipNow client against the fake VoipNow UAPI over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from custom_components.callwatch.providers import (
+    CallDirection,
+    MissedCall,
+    ProviderAuthenticationError,
+    ProviderConnectionError,
+    ProviderPermissionError,
+    ProviderResponseError,
+    VoipnowClient,
+    voipnow as voipnow_module,
+)
+
+from .fakes.server import FaultPlan
+from .fakes.voipnow import FakeVoipnow
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def client(
+    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
+) -> VoipnowClient:
+    return VoipnowClient(
+        voipnow_url,
+        voipnow.client_id,
+        voipnow.client_secret,
+        session=session,
+        request_timeout=2,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_account(client: VoipnowClient, voipnow_url: str) -> None:
+    account = await client.account()
+    host = voipnow_url.removeprefix("http://")
+    assert account.name == f"callwatch-app@{host}"
+    assert account.unique_id == f"callwatch-app@{host}"
+
+
+async def test_token_request_and_reuse(
+    client: VoipnowClient, voipnow: FakeVoipnow, voipnow_url: str
+) -> None:
+    await client.active_calls()
+    await client.active_calls()
+    await client.missed_calls(_now() - HOUR, _now())
+    assert voipnow.token_requests == 1
+    _, form = voipnow.requests[0]
+    assert form == {
+        "client_id": "callwatch-app",
+        "client_secret": voipnow.client_secret,
+        "grant_type": "client_credentials",
+        "type": "unifiedapi",
+        "redirect_uri": f"{voipnow_url}/oauth/token.php",
+    }
+    # The secret goes to the token endpoint only, never in a URL.
+    for path, query in voipnow.requests[1:]:
+        assert voipnow.client_secret not in path + repr(query)
+
+
+async def test_token_fetched_again_near_expiry(
+    client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    voipnow.expires_in = 61  # one second past the safety margin
+    await client.active_calls()
+    clock = time.monotonic() + 2
+    monkeypatch.setattr(voipnow_module.time, "monotonic", lambda: clock)
+    await client.active_calls()
+    assert voipnow.token_requests == 2
+
+
+async def test_revoked_token_is_replaced_once(
+    client: VoipnowClient, voipnow: FakeVoipnow
+) -> None:
+    await client.active_calls()
+    voipnow.expire_tokens()
+    assert await client.active_calls() == []
+    assert voipnow.token_requests == 2
+
+
+async def test_token_refused_twice_is_an_auth_error(
+    client: VoipnowClient, voipnow: FakeVoipnow
+) -> None:
+    voipnow.expires_in = -100  # every token is born expired
+    with pytest.raises(ProviderAuthenticationError, match="refused the app's token"):
+        await client.active_calls()
+    assert voipnow.token_requests == 2
+
+
+async def test_wrong_secret(
+    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
+) -> None:
+    client = VoipnowClient(
+        voipnow_url, voipnow.client_id, "wrong-secret", session=session
+    )
+    with pytest.raises(ProviderAuthenticationError, match="invalid_client") as caught:
+        await client.account()
+    assert "wrong-secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("entry_as_object", [False, True])
+@pytest.mark.parametrize("caller_key", ["callerId", "callerID"])
+@pytest.mark.parametrize("numbers_as_int", [False, True])
+async def test_active_calls_count_calls_not_views(
+    client: VoipnowClient,
+    voipnow: FakeVoipnow,
+    entry_as_object: bool,
+    caller_key: str,
+    numbers_as_int: bool,
+) -> None:
+    voipnow.entry_as_object = entry_as_object
+    voipnow.caller_key = caller_key
+    voipnow.numbers_as_int = numbers_as_int
+    ringing = voipnow.start_call("6421234567", ["0003*210", "0003*211", "0003*212"])
+    voipnow.start_call("0298765432", ["0003*210"], flow=4, answered=True)
+    calls = {call.call_id: call for call in await client.active_calls()}
+    assert len(calls) == 2
+    first = calls[ringing]
+    assert first.caller_number == "6421234567"
+    assert first.called_number == "210"
+    assert first.direction is CallDirection.INBOUND
+    assert first.answered is False
+    assert first.started is not None
+    assert [call.direction for call in calls.values()][1] is CallDirection.OUTBOUND
+
+
+async def test_active_calls_are_paged(
+    client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(voipnow_module, "PAGE_SIZE", 3)
+    for index in range(8):
+        voipnow.start_call(f"02100000{index:02d}", ["0003*210"])
+    assert len(await client.active_calls()) == 8
+    starts = [
+        query["startIndex"] for path, query in voipnow.requests if "phoneCalls" in path
+    ]
+    assert starts == ["0", "3", "6"]
+
+
+async def test_paging_has_a_bound(
+    client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(voipnow_module, "PAGE_SIZE", 2)
+    monkeypatch.setattr(voipnow_module, "MAX_START_INDEX", 4)
+    for index in range(7):
+        voipnow.start_call(f"02100000{index:02d}", ["0003*210"])
+    with pytest.raises(ProviderResponseError, match="paging can reach"):
+        await client.active_calls()
+
+
+async def test_one_extension(
+    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
+) -> None:
+    client = VoipnowClient(
+        voipnow_url,
+        voipnow.client_id,
+        voipnow.client_secret,
+        session=session,
+        extension="0003*211",
+    )
+    voipnow.start_call("021", ["0003*210"])
+    voipnow.start_call("022", ["0003*210", "0003*211"])
+    assert [call.caller_number for call in await client.active_calls()] == ["022"]
+    now = time.time()
+    voipnow.add_history(now - 60, "031", "0003*210")
+    voipnow.add_history(now - 30, "032", "0003*211")
+    assert [
+        call.caller_number for call in await client.missed_calls(_now() - HOUR, _now())
+    ] == ["032"]
+    assert (await client.account()).name.endswith("(0003*211)")
+
+
+async def test_missed_calls_are_unanswered_incoming(
+    client: VoipnowClient, voipnow: FakeVoipnow
+) -> None:
+    now = time.time()
+    voipnow.add_history(now - 120, "0211111111", caller_name="Wiremu")
+    voipnow.add_history(now - 90, "0222222222", disposition=0)  # answered
+    voipnow.add_history(now - 60, "0233333333", flow=4)  # outgoing
+    voipnow.add_history(now - 30, "0244444444", disposition="NO ANSWER")
+    voipnow.add_history(now - 7200, "0255555555")  # outside the window
+    calls = await client.missed_calls(_now() - HOUR, _now())
+    assert [call.caller_number for call in calls] == ["0211111111"]
+    assert calls[0] == MissedCall(
+        time=datetime.fromtimestamp(int(now - 120), UTC),
+        caller_number="0211111111",
+        caller_name="Wiremu",
+        called_number="210",
+        call_id=calls[0].call_id,
+        direction=CallDirection.INBOUND,
+    )
+    _, query = voipnow.requests[-1]
+    assert query["disposition"] == "3"
+    assert query["flow"] == "8"
+    start = datetime.fromisoformat(query["startDate"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(query["endDate"].replace("Z", "+00:00"))
+    assert end - start <= HOUR + timedelta(seconds=1)
+
+
+async def test_no_calls_is_204(client: VoipnowClient) -> None:
+    assert await client.active_calls() == []
+    assert await client.missed_calls(_now() - HOUR, _now()) == []
+
+
+async def test_forbidden(client: VoipnowClient, voipnow: FakeVoipnow) -> None:
+    voipnow.forbidden = True
+    with pytest.raises(ProviderPermissionError, match="forbidden"):
+        await client.active_calls()
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (FaultPlan(fault="garbage"), ProviderResponseError),
+        (FaultPlan(fault="html"), ProviderResponseError),
+        (FaultPlan(fault="reset"), ProviderConnectionError),
+        (FaultPlan(status=500), ProviderResponseError),
+        (FaultPlan(delay=3), ProviderConnectionError),
+    ],
+)
+async def test_faults(
+    client: VoipnowClient,
+    voipnow: FakeVoipnow,
+    fault: FaultPlan,
+    error: type[Exception],
+) -> None:
+    voipnow.fault = fault
+    with pytest.raises(error):
+        await client.active_calls()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (
+            {"error": {"code": "count_invalid", "message": "count too big"}},
+            400,
+            "400 to uapi/phoneCalls/@me/@self: count_invalid count too big",
+        ),
+        ({"entry": "nope", "totalResults": 1}, 200, "malformed 'entry'"),
+        ({"entry": [{"phoneCallView": []}], "totalResults": 1}, 200, "has no id"),
+        ([1, 2], 200, "without a JSON object"),
+    ],
+)
+async def test_malformed_replies(
+    client: VoipnowClient, voipnow: FakeVoipnow, body: Any, status: int, message: str
+) -> None:
+    async def reply(request: web.Request) -> web.StreamResponse:
+        return web.json_response(body, status=status)
+
+    voipnow.reply_override = reply
+    with pytest.raises(ProviderResponseError, match=message):
+        await client.active_calls()
+
+
+async def test_missed_call_without_time(
+    client: VoipnowClient, voipnow: FakeVoipnow
+) -> None:
+    async def reply(request: web.Request) -> web.StreamResponse:
+        return web.json_response(
+            {
+                "entry": {
+                    "a": {"id": "a", "disposition": 3, "flow": 8, "startDate": "soon"}
+                },
+                "totalResults": 1,
+            }
+        )
+
+    voipnow.reply_override = reply
+    with pytest.raises(ProviderResponseError, match="no usable time"):
+        await client.missed_calls(_now() - HOUR, _now())
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error", "message"),
+    [
+        ({"error": "server_error"}, 500, ProviderResponseError, "server_error"),
+        ({"access_token": ""}, 200, ProviderResponseError, "lacks a token"),
+        ({}, 401, ProviderAuthenticationError, "rejected the client id"),
+    ],
+)
+async def test_token_endpoint_errors(
+    voipnow: FakeVoipnow,
+    session: aiohttp.ClientSession,
+    socket_enabled: None,
+    body: Any,
+    status: int,
+    error: type[Exception],
+    message: str,
+) -> None:
+    async def token(request: web.Request) -> web.Response:
+        return web.json_response(body, status=status)
+
+    app = web.Application()
+    app.router.add_post("/oauth/token.php", token)
+    from .fakes.server import FakeServer
+
+    server = FakeServer(app)
+    url = await server.start()
+    try:
+        client = VoipnowClient(url, "id", "secret", session=session)
+        with pytest.raises(error, match=message):
+            await client.active_calls()
+    finally:
+        await server.stop()
