@@ -160,17 +160,24 @@ class VoipnowClient:
             raise ProviderAuthenticationError(f"{SERVICE} refused the app's token")
         if reply.status == 403:
             raise ProviderPermissionError(
-                f"{SERVICE} does not let this app read {path}{_error(payload)}"
+                f"{SERVICE} does not let this app read {path}{self._scrub(_error(payload))}"
             )
         if reply.status >= 400:
             raise ProviderResponseError(
-                f"{SERVICE} answered {reply.status} to {path}{_error(payload)}"
+                f"{SERVICE} answered {reply.status} to {path}{self._scrub(_error(payload))}"
             )
         if not isinstance(payload, dict):
             raise ProviderResponseError(
                 f"{SERVICE} answered {path} without a JSON object"
             )
         return payload
+
+    def _scrub(self, text: str) -> str:
+        """Keep the secret and the token out of anything the server echoes back."""
+        for secret in (self._client_secret, self._token):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
 
     async def _access_token(self) -> str:
         """Return a valid token, fetching one when there is none or it is near expiry."""
@@ -214,7 +221,7 @@ class VoipnowClient:
             )
         if reply.status >= 400 or not isinstance(payload, dict):
             raise ProviderResponseError(
-                f"{SERVICE} answered {reply.status} to the token request{_error(payload)}"
+                f"{SERVICE} answered {reply.status} to the token request{self._scrub(_error(payload))}"
             )
         token = payload.get("access_token")
         lifetime = payload.get("expires_in", 3600)
