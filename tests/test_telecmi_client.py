@@ -19,8 +19,9 @@ from custom_components.callwatch.providers import (
     ProviderPermissionError,
     ProviderResponseError,
     TelecmiClient,
+    telecmi as telecmi_module,
 )
-from custom_components.callwatch.providers.telecmi import MAX_PAGES, parse_push
+from custom_components.callwatch.providers.telecmi import parse_push
 
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, cdr_push, event_push
@@ -137,7 +138,7 @@ async def test_every_page_is_followed(
 
 
 async def test_a_window_without_end_is_refused(
-    client: TelecmiClient, telecmi: FakeTelecmi
+    client: TelecmiClient, telecmi: FakeTelecmi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """More rows than MAX_PAGES pages is an error, not an endless loop."""
 
@@ -150,9 +151,10 @@ async def test_a_window_without_end_is_refused(
         return web.json_response({"total": 10**9, "cdr": rows})
 
     telecmi.reply_override = endless
+    monkeypatch.setattr(telecmi_module, "MAX_PAGES", 7)
     with pytest.raises(ProviderResponseError, match="more than"):
         await client.missed_calls(_now() - HOUR, _now())
-    assert len(telecmi.requests) == MAX_PAGES
+    assert len(telecmi.requests) == 7
 
 
 @pytest.mark.parametrize("status", [404, 407])

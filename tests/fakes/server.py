@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -68,13 +69,37 @@ async def misbehave(request: web.Request, plan: FaultPlan) -> web.StreamResponse
     return None
 
 
+@dataclass
+class Traffic:
+    """What a fake server was asked and answered, in requests and body bytes."""
+
+    requests: int = 0
+    bytes_received: int = 0
+    bytes_sent: int = 0
+
+
 class FakeServer:
-    """Serves an application on an ephemeral port of 127.0.0.1."""
+    """Serves an application on an ephemeral port of 127.0.0.1, counting its traffic."""
 
     def __init__(self, app: web.Application) -> None:
         """Keep the application; `start` serves it."""
+        self.traffic = Traffic()
+        app.middlewares.append(self._count)
         self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=3600)
         self.port = 0
+
+    @web.middleware
+    async def _count(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        self.traffic.requests += 1
+        self.traffic.bytes_received += len(await request.read())
+        response = await handler(request)
+        if isinstance(response, web.Response) and isinstance(response.body, bytes):
+            self.traffic.bytes_sent += len(response.body)
+        return response
 
     async def start(self) -> str:
         """Serve and return the base URL."""

@@ -200,20 +200,28 @@ def _envelope(payload: dict[str, Any], http_status: int) -> tuple[int, str, str]
 def _text(row: dict[str, Any], field: str) -> str | None:
     """Return a text field, accepting numbers; empty means absent."""
     value = row.get(field)
-    if isinstance(value, bool):
+    # Exact type checks first: this runs for every field of every row.
+    if type(value) is str:
+        return value.strip() or None
+    if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
     return None
 
 
 def _timestamp(row: dict[str, Any], field: str) -> datetime | None:
     """Return a Unix-seconds field as an aware UTC datetime; 0 or absent is None."""
     value = row.get(field)
-    if isinstance(value, str) and value.strip().isdigit():
+    if type(value) is str and value.strip().isdigit():
         value = int(value)
+    if type(value) is int and value > 0:
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
     try:

@@ -22,8 +22,9 @@ from .http import base_url, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 
 SERVICE = "TeleCMI"
-# A window with more missed calls than this is refused rather than paged forever.
-MAX_PAGES = 100
+# A window with more pages than this (50,000 rows on CHUB India, 20,000 on global) is
+# refused rather than paged forever.
+MAX_PAGES = 1000
 
 
 class TelecmiRegion(StrEnum):
@@ -200,19 +201,23 @@ def _detail(payload: Any, secret: str) -> str:
 
 
 def _text(row: dict[str, Any], field: str) -> str | None:
+    """Return a text field, accepting numbers; empty means absent."""
     value = row.get(field)
-    if isinstance(value, bool):
+    # Exact type checks first: this runs for every field of every row.
+    if type(value) is str:
+        return value.strip() or None
+    if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
     return None
 
 
 def _time_ms(row: dict[str, Any]) -> datetime | None:
     value = row.get("time")
-    if isinstance(value, str) and value.strip().isdigit():
+    if type(value) is str and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None

@@ -270,6 +270,8 @@ def _text(row: dict[str, Any], *fields: str) -> str | None:
     """Return the first field that holds text or a number; lists give their first item."""
     for field in fields:
         value = row.get(field)
+        if type(value) is str and (text := value.strip()):
+            return text
         if isinstance(value, list):
             value = value[0] if value else None
         if isinstance(value, bool):
