@@ -221,6 +221,9 @@ async def test_pushes_count_live_calls(
     assert hass.states.get(ACTIVE).state == "2"
     await _push(client, cdr_push(1111113, "conv-1", "answered", now + 60))
     assert hass.states.get(ACTIVE).state == "1"
+    # A live push that arrives after the call's record does not bring the call back.
+    await _push(client, event_push(1111113, "conv-1", "answered", now + 5))
+    assert hass.states.get(ACTIVE).state == "1"
     # A poll in between keeps the pushed count.
     await next_poll(hass, freezer)
     assert hass.states.get(ACTIVE).state == "1"

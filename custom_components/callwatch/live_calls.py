@@ -21,12 +21,18 @@ class LiveCalls:
         """Start knowing nothing: until the first push, the count is unknown."""
         self.heard_from = False
         self._calls: dict[str, tuple[ActiveCall, datetime]] = {}
+        # Calls that ended, so that a live push arriving after the end (pushes may
+        # come out of order) does not bring a call back.
+        self._ended: dict[str, datetime] = {}
 
     def apply(self, push: CallPush, now: datetime) -> None:
         """Take a push into account."""
         self.heard_from = True
         if push.ended:
             self._calls.pop(push.call_id, None)
+            self._ended[push.call_id] = now
+            return
+        if push.call_id in self._ended:
             return
         known = self._calls.get(push.call_id)
         call = ActiveCall(
@@ -50,5 +56,8 @@ class LiveCalls:
             call_id: entry
             for call_id, entry in self._calls.items()
             if entry[1] >= bound
+        }
+        self._ended = {
+            call_id: ended for call_id, ended in self._ended.items() if ended >= bound
         }
         return tuple(call for call, _ in self._calls.values())
