@@ -193,7 +193,7 @@ async def test_missed_call_fields_of_other_types_are_tolerated(
     assert (second.caller_number, second.caller_name) == (None, None)
 
 
-@pytest.mark.parametrize("bad_time", [None, 0, "soon", True, 10**20, -5])
+@pytest.mark.parametrize("bad_time", [None, 0, "soon", True, 10**20, -5, "²", "1e9"])
 async def test_missed_call_without_a_usable_time_is_a_bad_response(
     client: EnswitchClient, enswitch: FakeEnswitch, bad_time: object
 ) -> None:

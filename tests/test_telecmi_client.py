@@ -230,6 +230,11 @@ async def test_slow_reply(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
             "no usable 'time'",
         ),
         (
+            {"total": 1, "cdr": [{"time": "²"}]},
+            ProviderResponseError,
+            "no usable 'time'",
+        ),
+        (
             {"total": 1, "cdr": [{"time": "soon"}]},
             ProviderResponseError,
             "no usable 'time'",

@@ -97,7 +97,7 @@ class EnswitchClient:
 
     def _scope(self, *, active: bool) -> dict[str, str]:
         """Return the customer parameter; calls/missed/list takes only an id."""
-        if not self._customer or not (active or self._customer.isdigit()):
+        if not self._customer or not (active or self._customer.isdecimal()):
             return {}
         return {"customer": self._customer}
 
@@ -215,7 +215,7 @@ def _text(row: dict[str, Any], field: str) -> str | None:
 def _timestamp(row: dict[str, Any], field: str) -> datetime | None:
     """Return a Unix-seconds field as an aware UTC datetime; 0 or absent is None."""
     value = row.get(field)
-    if type(value) is str and value.strip().isdigit():
+    if type(value) is str and value.strip().isdecimal():
         value = int(value)
     if type(value) is int and value > 0:
         try:

@@ -134,7 +134,7 @@ class TelecmiClient:
     ) -> tuple[int, list[dict[str, Any]]]:
         """POST one page of a listing; return the total it reports and its rows."""
         body = {
-            "appid": int(self.app_id) if self.app_id.isdigit() else self.app_id,
+            "appid": int(self.app_id) if self.app_id.isdecimal() else self.app_id,
             _SECRET_FIELD[self.region]: self._secret,
             "start_date": math.floor(start.timestamp() * 1000),
             "end_date": math.ceil(end.timestamp() * 1000),
@@ -167,11 +167,11 @@ class TelecmiClient:
                 f"{SERVICE} answered /{path} without a JSON object"
             )
         code = payload.get("code")
-        if code is not None and str(code).isdigit() and int(code) in _AUTH_FAILED:
+        if code is not None and str(code).isdecimal() and int(code) in _AUTH_FAILED:
             raise ProviderAuthenticationError(
                 f"{SERVICE} rejected the app id or secret"
             )
-        if code is not None and str(code).isdigit() and int(code) >= 400:
+        if code is not None and str(code).isdecimal() and int(code) >= 400:
             raise ProviderResponseError(
                 f"{SERVICE} answered code {code} to /{path}{_detail(payload, self._secret)}"
             )
@@ -181,7 +181,7 @@ class TelecmiClient:
                 f"{SERVICE} answered /{path} with 'cdr' that is not a list of rows"
             )
         total = payload.get("total", payload.get("count", len(cdr)))
-        if isinstance(total, str) and total.isdigit():
+        if isinstance(total, str) and total.isdecimal():
             total = int(total)
         if isinstance(total, bool) or not isinstance(total, int):
             raise ProviderResponseError(
@@ -217,7 +217,7 @@ def _text(row: dict[str, Any], field: str) -> str | None:
 
 def _time_ms(row: dict[str, Any]) -> datetime | None:
     value = row.get("time")
-    if type(value) is str and value.strip().isdigit():
+    if type(value) is str and value.strip().isdecimal():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None

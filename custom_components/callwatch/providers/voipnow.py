@@ -123,7 +123,7 @@ class VoipnowClient:
             rows = _entries(page, path)
             entries.extend(rows)
             total = page.get("totalResults")
-            if isinstance(total, str) and total.isdigit():
+            if isinstance(total, str) and total.isdecimal():
                 total = int(total)
             if not rows or not isinstance(total, int) or len(entries) >= total:
                 return entries
@@ -225,7 +225,7 @@ class VoipnowClient:
             )
         token = payload.get("access_token")
         lifetime = payload.get("expires_in", 3600)
-        if isinstance(lifetime, str) and lifetime.isdigit():
+        if isinstance(lifetime, str) and lifetime.isdecimal():
             lifetime = int(lifetime)
         if (
             not isinstance(token, str)
@@ -288,7 +288,7 @@ def _time(row: dict[str, Any], *fields: str) -> datetime | None:
         value = row.get(field)
         if isinstance(value, str) and value.strip():
             text = value.strip()
-            if text.isdigit():
+            if text.isdecimal():
                 value = int(text)
             else:
                 try:
