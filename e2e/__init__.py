@@ -1,0 +1,1 @@
+"""End-to-end test: simulator, a real Home Assistant, a real browser."""

@@ -1,0 +1,302 @@
+"""End to end, as a user meets it: the simulator, a real `hass`, the HTTP and WebSocket
+APIs, and a dashboard in headless Chromium. Run by `scripts/e2e` (and `.ci/run`).
+
+1. Start the provider simulator and Home Assistant on free ports, with a fresh config.
+2. Onboard an owner, and add the simulated Enswitch account through the config-flow API.
+3. Check the entities' states over the REST API.
+4. Subscribe to `callwatch_missed_call` over the WebSocket API, inject a missed call in
+   the simulator, and check that its event arrives exactly once with the right data.
+5. Show the entities on a dashboard in headless Chromium and save a screenshot.
+Every process started is stopped, whatever happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from pathlib import Path
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import aiohttp
+
+from simulator.homeassistant import (
+    Tokens,
+    api,
+    ensure_entry,
+    onboard_or_login,
+    prepare_config,
+    start_hass,
+    start_process,
+    start_simulator,
+    stop_process,
+    wait_until_up,
+)
+
+CALLER = "+6427000042"
+SCAN_INTERVAL = 15
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _step(text: str, started: float) -> None:
+    print(f"[{time.monotonic() - started:6.1f} s] {text}", flush=True)
+
+
+async def _entity_ids(
+    session: aiohttp.ClientSession, base: str, tokens: Tokens, entry_id: str
+) -> dict[str, str]:
+    async with session.ws_connect(f"{base}/api/websocket") as ws:
+        await _ws_auth(ws, tokens)
+        await ws.send_json({"id": 1, "type": "config/entity_registry/list"})
+        reply = await ws.receive_json()
+    return {
+        entity["entity_id"].split(".")[0] + "/" + entity["translation_key"]: entity[
+            "entity_id"
+        ]
+        for entity in reply["result"]
+        if entity["config_entry_id"] == entry_id
+    }
+
+
+async def _ws_auth(ws: aiohttp.ClientWebSocketResponse, tokens: Tokens) -> None:
+    assert (await ws.receive_json())["type"] == "auth_required"
+    await ws.send_json({"type": "auth", "access_token": tokens.access_token})
+    assert (await ws.receive_json())["type"] == "auth_ok"
+
+
+async def _missed_call_event(
+    session: aiohttp.ClientSession, base: str, tokens: Tokens, simulator: str
+) -> list[dict[str, Any]]:
+    """Inject a missed call; return the events that carry it, over two more polls."""
+    events: list[dict[str, Any]] = []
+    async with session.ws_connect(f"{base}/api/websocket") as ws:
+        await _ws_auth(ws, tokens)
+        await ws.send_json(
+            {"id": 1, "type": "subscribe_events", "event_type": "callwatch_missed_call"}
+        )
+        assert (await ws.receive_json())["success"]
+        async with session.post(
+            f"{simulator}/control/missed_call", json={"caller": CALLER}
+        ) as response:
+            response.raise_for_status()
+        deadline = time.monotonic() + 4 * SCAN_INTERVAL
+        while time.monotonic() < deadline:
+            try:
+                message = await ws.receive_json(timeout=deadline - time.monotonic())
+            except TimeoutError:
+                break
+            data = message["event"]["data"]
+            if data["caller_number"] == CALLER:
+                events.append(data)
+                # Wait two more polls for a duplicate that must not come.
+                deadline = min(deadline, time.monotonic() + 2 * SCAN_INTERVAL + 5)
+    return events
+
+
+async def _dashboard(
+    session: aiohttp.ClientSession, base: str, tokens: Tokens, entities: dict[str, str]
+) -> None:
+    """Make the default dashboard show the account's entities."""
+    config = {
+        "title": "Callwatch",
+        "views": [
+            {
+                "title": "Calls",
+                "path": "calls",
+                "cards": [
+                    {
+                        "type": "entities",
+                        "title": "Callwatch: simulated Enswitch",
+                        "entities": [
+                            entities["sensor/active_calls"],
+                            entities["sensor/latest_missed_caller"],
+                            entities["event/missed_call"],
+                        ],
+                    },
+                    {
+                        "type": "tile",
+                        "entity": entities["sensor/active_calls"],
+                        "name": "Live calls now",
+                    },
+                    {
+                        "type": "tile",
+                        "entity": entities["sensor/latest_missed_caller"],
+                        "name": "Latest missed caller",
+                    },
+                ],
+            }
+        ],
+    }
+    async with session.ws_connect(f"{base}/api/websocket") as ws:
+        await _ws_auth(ws, tokens)
+        await ws.send_json({"id": 1, "type": "lovelace/config/save", "config": config})
+        reply = await ws.receive_json()
+        assert reply["success"], reply
+
+
+async def _screenshot(base: str, tokens: Tokens, target: Path, workdir: Path) -> None:
+    """Open the dashboard, logged in, in headless Chromium and save a screenshot."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise RuntimeError("chromium is not installed (scripts/e2e installs it)")
+    port = _free_port()
+    browser = start_process(
+        [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--remote-debugging-port={port}",
+            f"--user-data-dir={workdir / 'chromium'}",
+            "--window-size=1280,800",
+            "about:blank",
+        ],
+        workdir / "chromium.log",
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            await wait_until_up(
+                session, f"http://127.0.0.1:{port}/json/version", 30, browser
+            )
+            async with session.get(f"http://127.0.0.1:{port}/json") as response:
+                pages = await response.json()
+            page = next(page for page in pages if page["type"] == "page")
+            async with session.ws_connect(
+                page["webSocketDebuggerUrl"], max_msg_size=0
+            ) as cdp:
+                ids = iter(range(1, 10**6))
+
+                async def call(method: str, **params: Any) -> dict[str, Any]:
+                    number = next(ids)
+                    await cdp.send_json(
+                        {"id": number, "method": method, "params": params}
+                    )
+                    while True:
+                        message = await cdp.receive_json()
+                        if message.get("id") == number:
+                            if "error" in message:
+                                raise RuntimeError(f"{method}: {message['error']}")
+                            result: dict[str, Any] = message["result"]
+                            return result
+
+                await call("Page.enable")
+                await call("Page.navigate", url=f"{base}/")
+                await asyncio.sleep(3)
+                stored = {
+                    "access_token": tokens.access_token,
+                    "token_type": "Bearer",
+                    "expires_in": tokens.expires_in,
+                    "refresh_token": tokens.refresh_token,
+                    "hassUrl": base,
+                    "clientId": f"{base}/",
+                    "expires": int(time.time() * 1000) + tokens.expires_in * 1000,
+                }
+                await call(
+                    "Runtime.evaluate",
+                    expression=f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})",
+                )
+                await call("Page.navigate", url=f"{base}/lovelace/calls")
+                await asyncio.sleep(12)
+                shot = await call("Page.captureScreenshot", format="png")
+        target.write_bytes(base64.b64decode(shot["data"]))
+    finally:
+        stop_process(browser)
+
+
+async def main() -> int:
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="callwatch-e2e-"))
+    config = workdir / "config"
+    hass_port, simulator_port = _free_port(), _free_port()
+    base = f"http://127.0.0.1:{hass_port}"
+    simulator_base = f"http://127.0.0.1:{simulator_port}"
+    prepare_config(config, hass_port)
+    processes: list[subprocess.Popen[bytes]] = []
+    screenshot = Path(os.environ.get("CALLWATCH_SCREENSHOT", workdir / "dashboard.png"))
+    try:
+        processes.append(start_simulator(simulator_port, 7, workdir / "simulator.log"))
+        processes.append(start_hass(config, workdir / "home-assistant.log"))
+        async with aiohttp.ClientSession() as session:
+            await wait_until_up(
+                session, f"{simulator_base}/control/state", 30, processes[0]
+            )
+            await wait_until_up(session, f"{base}/manifest.json", 300, processes[1])
+            _step(f"Home Assistant is up on {base}", started)
+            tokens = await onboard_or_login(session, base, "e2e", "e2e-password-1")
+            entry_id = await ensure_entry(
+                session,
+                base,
+                tokens,
+                "enswitch",
+                {
+                    "host": f"{simulator_base}/enswitch",
+                    "username": "alice",
+                    "password": "correct horse battery",
+                    "verify_ssl": False,
+                },
+                scan_interval=SCAN_INTERVAL,
+            )
+            _step(f"entry {entry_id} created through the config-flow API", started)
+            entities = await _entity_ids(session, base, tokens, entry_id)
+            active = await api(
+                session,
+                tokens,
+                "GET",
+                f"{base}/api/states/{entities['sensor/active_calls']}",
+            )
+            assert active["state"].isdecimal(), active
+            assert active["attributes"]["unit_of_measurement"] == "calls"
+            _step(f"active calls: {active['state']}", started)
+
+            events = await _missed_call_event(session, base, tokens, simulator_base)
+            assert len(events) == 1, f"expected one event for {CALLER}, got {events}"
+            event = events[0]
+            assert event["config_entry_id"] == entry_id
+            assert event["provider"] == "enswitch"
+            assert event["called_number"] == "100"
+            assert event["direction"] == "inbound"
+            _step(f"one callwatch_missed_call event for {CALLER}: {event}", started)
+            latest = await api(
+                session,
+                tokens,
+                "GET",
+                f"{base}/api/states/{entities['sensor/latest_missed_caller']}",
+            )
+            assert latest["state"].startswith("+642"), latest
+            _step(f"latest missed caller: {latest['state']}", started)
+
+            await _dashboard(session, base, tokens, entities)
+        await _screenshot(base, tokens, screenshot, workdir)
+        size = screenshot.stat().st_size
+        assert size > 20_000, f"the screenshot is suspiciously small ({size} bytes)"
+        _step(f"screenshot saved to {screenshot} ({size} bytes)", started)
+        return 0
+    except Exception:
+        for log in ("home-assistant.log", "simulator.log"):
+            path = workdir / log
+            if path.exists():
+                print(f"--- last lines of {log}", file=sys.stderr)
+                print("\n".join(path.read_text().splitlines()[-40:]), file=sys.stderr)
+        raise
+    finally:
+        for process in reversed(processes):
+            stop_process(process)
+        _step("every process stopped", started)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
