@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
 
 from custom_components.callwatch.missed_call_tracker import (
     CATCH_UP_LIMIT,
@@ -164,3 +165,35 @@ def test_catch_up_stops_at_its_limit() -> None:
     now = T0 + CATCH_UP_LIMIT + timedelta(hours=2)
     window = tracker.window(now)
     assert window.start == now - CATCH_UP_LIMIT
+
+
+def test_rows_outside_the_window_are_left_to_their_windows() -> None:
+    """A provider that answers more than was asked cannot make a forgotten call new."""
+    tracker = MissedCallTracker()
+    old = MissedCall(time=T0 - timedelta(hours=30), caller_number="+641")
+    ahead = MissedCall(time=T0 + timedelta(hours=1), caller_number="+642")
+    tracker.record(T0, [])
+    assert tracker.record(T0 + timedelta(seconds=30), [old, ahead]) == []
+    assert tracker.latest is None
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        None,
+        {"version": 2},
+        {"version": 1, "last_poll": "x", "seen": [], "latest": None},
+        {"version": 1, "last_poll": None, "seen": [["k", 1, 0]], "latest": None},
+        {"version": 1, "last_poll": None, "seen": [[1, 1, 1]], "latest": None},
+        {"version": 1, "last_poll": None, "seen": [["k", 1]], "latest": None},
+        {"version": 1, "last_poll": None, "seen": 5, "latest": None},
+        {"version": 1, "last_poll": 10**20, "seen": [], "latest": None},
+        {"version": 1, "last_poll": None, "seen": [], "latest": "call"},
+        {"version": 1, "last_poll": None, "seen": [], "latest": {"time": 1}},
+        {"version": 1, "last_poll": None, "seen": [], "latest": None, "pushed": [7]},
+        {"version": 1, "seen": [], "latest": None},
+    ],
+)
+def test_damaged_state_is_a_value_error(state: object) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - every kind of damage is one error
+        MissedCallTracker.from_dict(state)

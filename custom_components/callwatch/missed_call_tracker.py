@@ -32,6 +32,8 @@ FIRST_HISTORY = timedelta(hours=24)
 CATCH_UP_LIMIT = timedelta(hours=24)
 PUSH_MATCH = timedelta(minutes=2)
 STATE_VERSION = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +83,14 @@ class MissedCallTracker:
         the filter changes. The first poll of an account announces nothing: what is
         already in its history is not news.
         """
+        window = self.window(now)
         taking_stock = self.last_poll is None
         by_key: dict[str, list[MissedCall]] = defaultdict(list)
         for call in calls:
-            by_key[call.key].append(call)
+            # A row outside the window asked for is left to the windows that cover
+            # it: one from before it may already be forgotten.
+            if window.start <= call.time < window.end:
+                by_key[call.key].append(call)
         new: list[MissedCall] = []
         for key, group in by_key.items():
             self._pushed = [pushed for pushed in self._pushed if pushed.key != key]
@@ -96,9 +102,10 @@ class MissedCallTracker:
                     if counts(call) and not self._take_pushed(call)
                 )
                 self._seen[key] = (group[0].time, len(group))
-        for call in calls:
-            if counts(call):
-                self._note_latest(call)
+        for group in by_key.values():
+            for call in group:
+                if counts(call):
+                    self._note_latest(call)
         self.last_poll = now
         self._forget_before(now - OVERLAP)
         if taking_stock:
@@ -195,8 +202,10 @@ def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:
     }
 
 
-def missed_call_from_dict(data: dict[str, Any]) -> MissedCall:
+def missed_call_from_dict(data: Any) -> MissedCall:
     """Rebuild a missed call from `missed_call_to_dict` output."""
+    if not isinstance(data, dict):
+        raise ValueError("malformed missed call")  # noqa: TRY004 - damaged state
     texts = {
         field: data.get(field)
         for field in ("caller_number", "caller_name", "called_number", "call_id")
@@ -211,10 +220,11 @@ def missed_call_from_dict(data: dict[str, Any]) -> MissedCall:
 
 
 def _to_ms(time: datetime) -> int:
-    return int(time.timestamp() * 1000)
+    """Return whole milliseconds since the epoch, exactly (no float rounding)."""
+    return (time - EPOCH) // MILLISECOND
 
 
 def _from_ms(value: Any) -> datetime:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"not a timestamp: {value!r}")
-    return datetime.fromtimestamp(value / 1000, UTC)
+    return EPOCH + timedelta(milliseconds=value)

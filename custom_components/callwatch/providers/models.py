@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 class CallDirection(StrEnum):
@@ -51,7 +54,7 @@ class MissedCall:
         if self.call_id:
             return f"{self.direction}|id|{self.call_id}"
         return (
-            f"{self.direction}|{int(self.time.timestamp() * 1000)}"
+            f"{self.direction}|{(self.time - _EPOCH) // _MILLISECOND}"
             f"|{self.caller_number or ''}|{self.called_number or ''}"
         )
 
