@@ -77,6 +77,19 @@ async def _ws_auth(ws: aiohttp.ClientWebSocketResponse, tokens: Tokens) -> None:
     assert (await ws.receive_json())["type"] == "auth_ok"
 
 
+async def _wait_for_state(
+    session: aiohttp.ClientSession, tokens: Tokens, url: str, timeout: float = 60
+) -> dict[str, Any]:
+    """Return an entity's state once it is a number of calls."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state: dict[str, Any] = await api(session, tokens, "GET", url)
+        if state["state"].isdecimal() or time.monotonic() > deadline:
+            assert state["state"].isdecimal(), state
+            return state
+        await asyncio.sleep(1)
+
+
 async def _missed_call_event(
     session: aiohttp.ClientSession, base: str, tokens: Tokens, simulator: str
 ) -> list[dict[str, Any]]:
@@ -252,13 +265,10 @@ async def main() -> int:
             )
             _step(f"entry {entry_id} created through the config-flow API", started)
             entities = await _entity_ids(session, base, tokens, entry_id)
-            active = await api(
-                session,
-                tokens,
-                "GET",
-                f"{base}/api/states/{entities['sensor/active_calls']}",
+            # Setting the poll interval reloads the entry: wait for its first poll.
+            active = await _wait_for_state(
+                session, tokens, f"{base}/api/states/{entities['sensor/active_calls']}"
             )
-            assert active["state"].isdecimal(), active
             assert active["attributes"]["unit_of_measurement"] == "calls"
             _step(f"active calls: {active['state']}", started)
 
