@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -153,7 +153,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         now = dt_util.utcnow()
         window = self.tracker.window(now)
         forbidden: set[str] = set()
-        active: list[ActiveCall] | None = None
+        active: Sequence[ActiveCall] | None = None
         missed: list[MissedCall] | None = None
         try:
             if self.client.supports_active_calls:
@@ -189,7 +189,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             ) from err
         self.update_interval = self.options.scan_interval
         if not self.client.supports_active_calls:
-            active = self._pushed_calls(now)
+            active = self.live.active(now)
         if missed is None and active is None:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -217,10 +217,6 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             forbidden=frozenset(forbidden),
         )
 
-    def _pushed_calls(self, now: datetime) -> list[ActiveCall] | None:
-        live = self.live.active(now)
-        return None if live is None else list(live)
-
     @callback
     def async_handle_push(self, push: CallPush) -> None:
         """Take a pushed call: count it while live, announce it at once if missed.
@@ -241,11 +237,10 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             self.hass.bus.async_fire(EVENT_MISSED_CALL, self._event_data(call))
             self._store.async_delay_save(self.tracker.as_dict, 1)
         self._polls += 1
-        active = self._pushed_calls(now)
         self.data = replace(
             self.data,
             poll=self._polls,
-            active_calls=None if active is None else tuple(active),
+            active_calls=self.live.active(now),
             latest_missed_call=self.tracker.latest,
             new_missed_calls=new_calls,
         )
