@@ -132,6 +132,7 @@ async def test_timeouts(
     assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
     assert "did not answer within 0.2 s" in str(coordinator.last_exception)
     enswitch.fault = FaultPlan()
+    coordinator.client._timeout = 15
     await coordinator.async_refresh()
     assert hass.states.get(ACTIVE).state == "0"
     assert [event.data["caller_number"] for event in events] == ["+64slow"]

@@ -13,7 +13,8 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
-from .http import Reply, base_url, send
+from .fields import text, unix_time
+from .http import Reply, base_url, host_of, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 
 SERVICE = "Enswitch"
@@ -52,9 +53,7 @@ class EnswitchClient:
     @property
     def host(self) -> str:
         """Return the host (and port, if not the default) of the API."""
-        return (
-            self._base.authority if self._base.explicit_port else str(self._base.host)
-        )
+        return host_of(self._base)
 
     async def account(self) -> Account:
         """Check the credentials against both endpoints the integration needs."""
@@ -69,7 +68,7 @@ class EnswitchClient:
         rows = await self._call("calls/active/list", self._scope(active=True))
         legs: dict[str, list[dict[str, Any]]] = {}
         for index, row in enumerate(rows):
-            call_id = _text(row, "callid") or _text(row, "uniqueid")
+            call_id = text(row, "callid") or text(row, "uniqueid")
             if not call_id:
                 raise ProviderResponseError(
                     f"{SERVICE} active call row {index} has neither callid nor uniqueid"
@@ -162,9 +161,9 @@ class EnswitchClient:
                 f"{SERVICE} answered {status} to {action}{suffix}"
             )
 
-    def _scrub(self, text: str) -> str:
+    def _scrub(self, message: str) -> str:
         """Keep the password out of anything the provider echoes back."""
-        return text.replace(self._password, "***") if self._password else text
+        return message.replace(self._password, "***") if self._password else message
 
 
 def _looks_like_json(body: bytes) -> bool:
@@ -197,51 +196,18 @@ def _envelope(payload: dict[str, Any], http_status: int) -> tuple[int, str, str]
     )
 
 
-def _text(row: dict[str, Any], field: str) -> str | None:
-    """Return a text field, accepting numbers; empty means absent."""
-    value = row.get(field)
-    # Exact type checks first: this runs for every field of every row.
-    if type(value) is str:
-        return value.strip() or None
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    return None
-
-
-def _timestamp(row: dict[str, Any], field: str) -> datetime | None:
-    """Return a Unix-seconds field as an aware UTC datetime; 0 or absent is None."""
-    value = row.get(field)
-    if type(value) is str and value.strip().isdecimal():
-        value = int(value)
-    if type(value) is int and value > 0:
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
 def _missed_call(index: int, row: dict[str, Any]) -> MissedCall:
-    time = _timestamp(row, "time")
+    time = unix_time(row, "time")
     if time is None:
         raise ProviderResponseError(
             f"{SERVICE} missed call row {index} has no usable 'time'"
         )
     return MissedCall(
         time=time,
-        caller_number=_text(row, "callerid"),
-        caller_name=_text(row, "callername") or _text(row, "name"),
-        called_number=_text(row, "dnumber") or _text(row, "cnumber"),
-        call_id=_text(row, "uniqueid") or _text(row, "callid"),
+        caller_number=text(row, "callerid"),
+        caller_name=text(row, "callername") or text(row, "name"),
+        called_number=text(row, "dnumber") or text(row, "cnumber"),
+        call_id=text(row, "uniqueid") or text(row, "callid"),
         direction=CallDirection.INBOUND,
     )
 
@@ -249,16 +215,16 @@ def _missed_call(index: int, row: dict[str, Any]) -> MissedCall:
 def _active_call(call_id: str, legs: list[dict[str, Any]]) -> ActiveCall:
     first = min(
         legs,
-        key=lambda leg: (_timestamp(leg, "start") or datetime.max.replace(tzinfo=UTC)),
+        key=lambda leg: (unix_time(leg, "start") or datetime.max.replace(tzinfo=UTC)),
     )
     direction = {"in": CallDirection.INBOUND, "out": CallDirection.OUTBOUND}.get(
-        _text(first, "direction") or ""
+        text(first, "direction") or ""
     )
     return ActiveCall(
         call_id=call_id,
-        caller_number=_text(first, "snumber"),
-        called_number=_text(first, "cnumber") or _text(first, "dnumber"),
-        started=_timestamp(first, "start"),
-        answered=any(_timestamp(leg, "answered") for leg in legs),
+        caller_number=text(first, "snumber"),
+        called_number=text(first, "cnumber") or text(first, "dnumber"),
+        started=unix_time(first, "start"),
+        answered=any(unix_time(leg, "answered") for leg in legs),
         direction=direction,
     )

@@ -123,3 +123,8 @@ def base_url(host: str) -> URL:
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(f"Not a usable host: {host!r}")
     return url.with_path(url.path.rstrip("/")).with_query(None).with_fragment(None)
+
+
+def host_of(url: URL) -> str:
+    """Return a URL's host, with its port where that is not the scheme's default."""
+    return url.authority if url.explicit_port else str(url.host)

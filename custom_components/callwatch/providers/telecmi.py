@@ -18,6 +18,7 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
+from .fields import text, unix_time
 from .http import base_url, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 
@@ -200,52 +201,25 @@ def _detail(payload: Any, secret: str) -> str:
     return ": " + (message.replace(secret, "***") if secret else message)
 
 
-def _text(row: dict[str, Any], field: str) -> str | None:
-    """Return a text field, accepting numbers; empty means absent."""
-    value = row.get(field)
-    # Exact type checks first: this runs for every field of every row.
-    if type(value) is str:
-        return value.strip() or None
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    return None
-
-
-def _time_ms(row: dict[str, Any]) -> datetime | None:
-    value = row.get("time")
-    if type(value) is str and value.strip().isdecimal():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(value / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
 def _call_id(row: dict[str, Any]) -> str | None:
-    return _text(row, "cmiuuid") or _text(row, "cmiuid") or _text(row, "_id")
+    return text(row, "cmiuuid") or text(row, "cmiuid") or text(row, "_id")
 
 
 def _missed_call(
     path: str, index: int, row: dict[str, Any], direction: CallDirection
 ) -> MissedCall:
-    time = _time_ms(row)
+    time = unix_time(row, "time", per_second=1000)
     if time is None:
         raise ProviderResponseError(
             f"{SERVICE} /{path} row {index} has no usable 'time'"
         )
-    name = _text(row, "name")
+    name = text(row, "name")
     return MissedCall(
         time=time,
         # For an outgoing call, `from` is the agent who called, e.g. "209_1111113".
-        caller_number=_text(row, "from"),
+        caller_number=text(row, "from"),
         caller_name=None if name is None or name.lower() == "unknown" else name,
-        called_number=_text(row, "to"),
+        called_number=text(row, "to"),
         call_id=_call_id(row),
         direction=direction,
     )
@@ -262,17 +236,17 @@ def parse_push(payload: Any) -> CallPush | None:
     kind = payload.get("type")
     if kind not in ("event", "cdr"):
         return None
-    account_id = _text(payload, "appid") or _text(payload, "app_id")
+    account_id = text(payload, "appid") or text(payload, "app_id")
     # The legs of one call share its conversation; count calls, not legs.
-    call_id = _text(payload, "conversation_uuid") or _call_id(payload)
-    time = _time_ms(payload)
+    call_id = text(payload, "conversation_uuid") or _call_id(payload)
+    time = unix_time(payload, "time", per_second=1000)
     if account_id is None or call_id is None or time is None:
         raise ProviderResponseError(
             f"{SERVICE} {kind} push lacks its app id, call id or time"
         )
-    status = (_text(payload, "status") or "").lower()
-    direction = _DIRECTIONS.get((_text(payload, "direction") or "").lower())
-    caller, called = _text(payload, "from"), _text(payload, "to")
+    status = (text(payload, "status") or "").lower()
+    direction = _DIRECTIONS.get((text(payload, "direction") or "").lower())
+    caller, called = text(payload, "from"), text(payload, "to")
     if kind == "event":
         return CallPush(
             account_id=account_id,
@@ -285,12 +259,12 @@ def parse_push(payload: Any) -> CallPush | None:
         )
     missed = None
     if status == "missed":
-        name = _text(payload, "name")
+        name = text(payload, "name")
         missed = MissedCall(
             time=time,
             caller_number=caller,
             caller_name=None if name is None or name.lower() == "unknown" else name,
-            called_number=called or _text(payload, "virtual_number"),
+            called_number=called or text(payload, "virtual_number"),
             call_id=_call_id(payload),
             direction=direction or CallDirection.INBOUND,
         )

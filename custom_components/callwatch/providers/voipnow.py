@@ -15,7 +15,7 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
-from .http import Reply, base_url, send
+from .http import Reply, base_url, host_of, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 
 SERVICE = "VoipNow"
@@ -64,9 +64,7 @@ class VoipnowClient:
     @property
     def host(self) -> str:
         """Return the host (and port, if not the default) of the API."""
-        return (
-            self._base.authority if self._base.explicit_port else str(self._base.host)
-        )
+        return host_of(self._base)
 
     async def account(self) -> Account:
         """Check the app's credentials against both listings the integration needs."""
