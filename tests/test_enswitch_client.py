@@ -60,6 +60,7 @@ async def test_account_is_named_after_user_and_host(
     assert account.unique_id == f"alice@{host}"
     # Both endpoints were tried, so a role that lacks either is caught at setup.
     assert [action for action, _ in enswitch.requests] == [
+        "user/login",
         "calls/active/list",
         "calls/missed/list",
     ]
@@ -69,10 +70,14 @@ async def test_credentials_travel_in_the_body_only(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
     await client.account()
-    assert enswitch.query_strings == ["", ""]
-    assert all(
-        params["auth_password"] == enswitch.password for _, params in enswitch.requests
-    )
+    assert enswitch.query_strings == ["", "", ""]
+    (login, form), *calls = enswitch.requests
+    assert login == "user/login"
+    assert form["auth_password"] == enswitch.password
+    # After the login, a session token stands in for the password.
+    for _, params in calls:
+        assert "auth_password" not in params
+        assert params["auth_token"] in enswitch.tokens
 
 
 async def test_active_calls_fold_legs_into_calls(
@@ -447,3 +452,64 @@ def test_base_url(host: str, expected: str) -> None:
 def test_unusable_host(host: str) -> None:
     with pytest.raises(ValueError, match="Not a usable host"):
         http.base_url(host)
+
+
+async def test_one_login_serves_many_polls(
+    client: EnswitchClient, enswitch: FakeEnswitch
+) -> None:
+    for _ in range(3):
+        await client.active_calls()
+    assert [action for action, _ in enswitch.requests].count("user/login") == 1
+
+
+async def test_token_renewed_before_it_expires(
+    client: EnswitchClient, enswitch: FakeEnswitch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custom_components.callwatch.providers import enswitch as enswitch_module
+
+    enswitch.token_lifetime = 120
+    await client.active_calls()
+    later = time.monotonic() + 61
+    monkeypatch.setattr(enswitch_module.time, "monotonic", lambda: later)
+    await client.active_calls()
+    assert [action for action, _ in enswitch.requests].count("user/login") == 2
+
+
+async def test_revoked_token_logs_in_again_once(
+    client: EnswitchClient, enswitch: FakeEnswitch
+) -> None:
+    await client.active_calls()
+    enswitch.expire_tokens()
+    assert await client.active_calls() == []
+    assert [action for action, _ in enswitch.requests].count("user/login") == 2
+    # A token refused again right after a fresh login is an authentication error.
+    enswitch.token_lifetime = -10
+    enswitch.expire_tokens()
+    with pytest.raises(ProviderAuthenticationError, match="token is expired"):
+        await client.active_calls()
+
+
+@pytest.mark.parametrize("login", ["absent", "2fa"])
+async def test_servers_without_tokens_get_the_password(
+    client: EnswitchClient, enswitch: FakeEnswitch, login: str
+) -> None:
+    """Before 4.1 there is no user/login; with a second factor, a poll cannot log in."""
+    enswitch.login = login
+    await client.active_calls()
+    await client.active_calls()
+    actions = [action for action, _ in enswitch.requests]
+    assert actions == ["user/login", "calls/active/list", "calls/active/list"]
+    assert enswitch.requests[-1][1]["auth_password"] == enswitch.password
+
+
+async def test_login_that_gives_no_token_falls_back_to_the_password(
+    client: EnswitchClient, enswitch: FakeEnswitch
+) -> None:
+    def login(params: dict[str, str]) -> web.Response:
+        return web.json_response(
+            {"responses": [{"code": "200"}], "data": [{"auth_token_expiry": "60"}]}
+        )
+
+    enswitch._log_in = login  # type: ignore[method-assign]
+    await client.active_calls()
+    assert enswitch.requests[-1][1]["auth_password"] == enswitch.password

@@ -76,7 +76,9 @@ async def test_credentials_rejected_later_start_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await setup_entry(hass, enswitch_entry)
+    # A new password ends the sessions of the old one.
     enswitch.password = "changed"
+    enswitch.expire_tokens()
     await next_poll(hass, freezer)
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == SOURCE_REAUTH

@@ -7,6 +7,9 @@
 - `calls/missed/list` filters `start <= time < end` (end is exclusive since 3.14; older
   releases include it), defaults to the whole history, and counts such unbounded queries.
 - `calls/active/list` answers one row per call leg.
+- `user/login` with `token=1` gives a session token (4.1 and later), passed as `auth_token`
+  instead of the username and password; 401 once it expires. The fake can also answer as a
+  server before 4.1 (no such action) or one that asks for a second factor (code 202).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 import itertools
+import secrets
 import time
 from typing import Any
 
@@ -44,6 +48,10 @@ class FakeEnswitch:
     reply_override: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
     # Send replies chunked, without a Content-Length.
     chunked: bool = False
+    # `user/login` with token=1 (4.1 and later): "token", "absent" (before 4.1) or "2fa".
+    login: str = "token"
+    token_lifetime: int = 3600
+    tokens: dict[str, float] = field(default_factory=dict)
 
     def add_missed_call(
         self, when: float, callerid: str, **extra: Any
@@ -103,7 +111,13 @@ class FakeEnswitch:
         self.query_strings.append(request.query_string)
         if (faulty := await misbehave(request, self.fault)) is not None:
             return faulty
-        if (
+        if action == "user/login" and self.login != "absent":
+            return self._log_in(params)
+        token = params.get("auth_token")
+        if token is not None:
+            if self.tokens.get(token, 0) < time.time():
+                return self._answer(401, "auth", "The token is expired or invalid")
+        elif (
             params.get("auth_username") != self.username
             or params.get("auth_password") != self.password
         ):
@@ -132,6 +146,37 @@ class FakeEnswitch:
                 return self._answer(402, "role", "Your role does not allow this")
             return self._answer(200, data=self._missed(params))
         return self._answer(404, "action", f"No such action {action}")
+
+    def expire_tokens(self) -> None:
+        """Revoke every token before its time."""
+        self.tokens.clear()
+
+    def _log_in(self, params: dict[str, str]) -> web.Response:
+        if (
+            params.get("auth_username") != self.username
+            or params.get("auth_password") != self.password
+        ):
+            return self._answer(401, "auth", "Authentication failed")
+        if self.login == "2fa":
+            return self._answer(
+                202,
+                data={
+                    "totp_required": True,
+                    "totp_token": "t",
+                    "username": self.username,
+                },
+            )
+        token = secrets.token_hex(16)
+        expires = time.time() + self.token_lifetime
+        self.tokens[token] = expires
+        return self._answer(
+            200,
+            data={
+                "auth_token": token,
+                "auth_token_expiry": self.token_lifetime,
+                "auth_token_expires": int(expires),
+            },
+        )
 
     def _missed(self, params: dict[str, str]) -> list[dict[str, Any]]:
         if "start" not in params or "end" not in params:

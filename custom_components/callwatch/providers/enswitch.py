@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from datetime import UTC, datetime
 import math
+import time
 from typing import Any
 
 import aiohttp
@@ -18,6 +21,9 @@ from .http import Reply, base_url, host_of, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 
 SERVICE = "Enswitch"
+# A token is replaced this long before the expiry the server gave it.
+TOKEN_MARGIN = 60.0
+DEFAULT_TOKEN_LIFETIME = 3600
 
 
 class EnswitchClient:
@@ -37,6 +43,7 @@ class EnswitchClient:
         session: aiohttp.ClientSession,
         customer: str | None = None,
         request_timeout: float = 15.0,
+        use_token: bool = True,
     ) -> None:
         """Keep the connection details; nothing is sent until a method is called.
 
@@ -49,6 +56,11 @@ class EnswitchClient:
         self._session = session
         self._customer = customer
         self._timeout = request_timeout
+        # A session token from `user/login` spares sending the password every poll.
+        self._use_token = use_token
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._token_lock = asyncio.Lock()
 
     @property
     def host(self) -> str:
@@ -102,12 +114,20 @@ class EnswitchClient:
 
     async def _call(self, action: str, params: dict[str, str]) -> list[dict[str, Any]]:
         """POST one API action and return the rows of its `data`."""
-        form = {
-            "auth_username": self._username,
-            "auth_password": self._password,
-            **params,
-        }
-        reply = await send(
+        for attempt in range(2):
+            credentials = await self._credentials()
+            reply = await self._post(action, credentials | params)
+            try:
+                return self._rows(action, reply)
+            except ProviderAuthenticationError:
+                if attempt or "auth_token" not in credentials:
+                    raise
+                # The token expired or was revoked before its time: log in again.
+                self._token = None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _post(self, action: str, form: dict[str, str]) -> Reply:
+        return await send(
             self._session,
             "POST",
             self._base / "api" / "json" / f"{action}/",
@@ -115,16 +135,78 @@ class EnswitchClient:
             request_timeout=self._timeout,
             data=form,
         )
-        return self._rows(action, reply)
+
+    async def _credentials(self) -> dict[str, str]:
+        """Return a session token where the server gives one, else the password."""
+        if self._use_token:
+            async with self._token_lock:
+                if self._token is None or time.monotonic() >= self._token_expires:
+                    await self._log_in()
+            if self._token is not None:
+                return {"auth_token": self._token}
+        return {"auth_username": self._username, "auth_password": self._password}
+
+    async def _log_in(self) -> None:
+        """Ask `user/login` for a token (Enswitch 4.1 and later).
+
+        A server without it (404), or one that wants a second factor (202), is
+        polled with the password instead, as before 4.1.
+        """
+        self._token = None
+        reply = await self._post(
+            "user/login",
+            {
+                "auth_username": self._username,
+                "auth_password": self._password,
+                "token": "1",
+            },
+        )
+        payload = reply.json() if _looks_like_json(reply.body) else None
+        code = reply.status
+        if isinstance(payload, dict):
+            with suppress(ProviderResponseError):
+                code = _envelope(payload, reply.status)[0]
+        if 404 in (reply.status, code) or code == 202:
+            self._use_token = False
+            return
+        payload = self._checked("user/login", reply)
+        data = payload.get("data") if payload else None
+        if isinstance(data, list) and data and isinstance(data[0], dict):
+            data = data[0]
+        token = data.get("auth_token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            self._use_token = False
+            return
+        lifetime = data.get("auth_token_expiry") if isinstance(data, dict) else None
+        if isinstance(lifetime, str) and lifetime.isdecimal():
+            lifetime = int(lifetime)
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float):
+            lifetime = DEFAULT_TOKEN_LIFETIME
+        self._token = token
+        self._token_expires = time.monotonic() + max(0.0, lifetime - TOKEN_MARGIN)
 
     def _rows(self, action: str, reply: Reply) -> list[dict[str, Any]]:
+        """Return the rows of a reply's `data`, once its codes are checked."""
+        payload = self._checked(action, reply)
+        if payload is None:
+            return []
+        data = payload.get("data")
+        if data is None:
+            return []
+        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+            raise ProviderResponseError(
+                f"{SERVICE} answered {action} with 'data' that is not a list of rows"
+            )
+        return data
+
+    def _checked(self, action: str, reply: Reply) -> dict[str, Any] | None:
         """Check the HTTP status and the body's own code; either may carry the error."""
         if reply.status in (401, 402, 403) and not _looks_like_json(reply.body):
             self._raise_for(action, reply.status, "", "")
         payload = reply.json() if reply.body.strip() else None
         if payload is None:
             if reply.status in (200, 204):
-                return []
+                return None
             raise ProviderResponseError(
                 f"{SERVICE} answered HTTP {reply.status} to {action}"
             )
@@ -136,14 +218,7 @@ class EnswitchClient:
         for status in (reply.status, code):
             if status >= 400:
                 self._raise_for(action, status, key, message)
-        data = payload.get("data")
-        if data is None:
-            return []
-        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-            raise ProviderResponseError(
-                f"{SERVICE} answered {action} with 'data' that is not a list of rows"
-            )
-        return data
+        return payload
 
     def _raise_for(self, action: str, status: int, key: str, message: str) -> None:
         detail = self._scrub(" ".join(part for part in (key, message) if part))
@@ -162,8 +237,11 @@ class EnswitchClient:
             )
 
     def _scrub(self, message: str) -> str:
-        """Keep the password out of anything the provider echoes back."""
-        return message.replace(self._password, "***") if self._password else message
+        """Keep the password and the token out of anything the provider echoes back."""
+        for secret in (self._password, self._token):
+            if secret:
+                message = message.replace(secret, "***")
+        return message
 
 
 def _looks_like_json(body: bytes) -> bool:
