@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from functools import partial
 import statistics
 import time
-from typing import Any
+from typing import Any, cast
 
+import aiohttp
 import orjson
 import pytest
 
@@ -22,7 +23,8 @@ from custom_components.callwatch.providers import (
     CallDirection,
     EnswitchClient,
     MissedCall,
-    enswitch as enswitch_module,
+    TelecmiClient,
+    VoipnowClient,
     telecmi as telecmi_module,
     voipnow as voipnow_module,
 )
@@ -32,6 +34,12 @@ from .conftest import FULL, Results
 
 SIZES = [100, 10_000, 100_000] if FULL else [100, 2_000]
 NOW_MS = 1_763_640_000_000
+# The parsing paths send nothing: the clients need no session.
+NO_SESSION = cast("aiohttp.ClientSession", None)
+TELECMI = TelecmiClient("india", "1111113", "secret", session=NO_SESSION)
+VOIPNOW = VoipnowClient(
+    "voipnow.example.com", "app", "secret", session=NO_SESSION, country="NZ"
+)
 
 
 def _enswitch_bytes(rows: int) -> bytes:
@@ -51,12 +59,13 @@ def _enswitch_bytes(rows: int) -> bytes:
 
 
 def _enswitch_parse(body: bytes) -> list[Any]:
-    client = EnswitchClient.__new__(EnswitchClient)
-    client._password = "secret"
+    client = EnswitchClient(
+        "pbx.example.com", "alice", "secret", session=NO_SESSION, country="NZ"
+    )
     rows = client._rows(
         "calls/missed/list", Reply(200, "application/json", body, "Enswitch")
     )
-    return [enswitch_module._missed_call(index, row) for index, row in enumerate(rows)]
+    return client._reader.read_all("calls/missed/list", rows, client._missed_call)
 
 
 def _telecmi_bytes(rows: int) -> bytes:
@@ -77,10 +86,11 @@ def _telecmi_bytes(rows: int) -> bytes:
 
 def _telecmi_parse(body: bytes) -> list[Any]:
     payload = orjson.loads(body)
-    return [
-        telecmi_module._missed_call("missed", index, row, CallDirection.INBOUND)
-        for index, row in enumerate(payload["cdr"])
-    ]
+    return TELECMI._reader.read_all(
+        "/missed",
+        payload["cdr"],
+        lambda row: telecmi_module._missed_call(row, CallDirection.INBOUND, "IN"),
+    )
 
 
 def _voipnow_bytes(rows: int) -> bytes:
@@ -104,11 +114,12 @@ def _voipnow_bytes(rows: int) -> bytes:
 
 def _voipnow_parse(body: bytes) -> list[Any]:
     page = orjson.loads(body)
-    return [
-        voipnow_module._missed_call(index, row)
-        for index, row in enumerate(voipnow_module._entries(page, "uapi/cdr/@me"))
+    rows = [
+        row
+        for row in voipnow_module._entries(page, "uapi/cdr/@me")
         if voipnow_module._is_missed_incoming(row)
     ]
+    return VOIPNOW._reader.read_all("uapi/cdr/@me", rows, VOIPNOW._missed_call)
 
 
 PROVIDERS: dict[str, tuple[Callable[[int], bytes], Callable[[bytes], list[Any]]]] = {

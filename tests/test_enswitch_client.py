@@ -121,12 +121,22 @@ async def test_active_call_direction_and_uniqueid_fallback(
     assert call.answered is False
 
 
-async def test_active_call_without_any_id_is_a_bad_response(
-    client: EnswitchClient, enswitch: FakeEnswitch
+async def test_active_call_without_any_id_is_skipped(
+    client: EnswitchClient,
+    enswitch: FakeEnswitch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     enswitch.legs.append({"snumber": "1", "callid": "", "uniqueid": None})
-    with pytest.raises(ProviderResponseError, match="neither callid nor uniqueid"):
-        await client.active_calls()
+    enswitch.start_call("+6491110000", "100", callid="good")
+    calls = await client.active_calls()
+    assert [call.call_id for call in calls] == ["good"]
+    calls = await client.active_calls()
+    assert [call.call_id for call in calls] == ["good"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "Enswitch: skipped a row of calls/active/list without a usable 'callid'; "
+        "the rest of the reply counts"
+    ]
 
 
 async def test_no_active_calls(client: EnswitchClient) -> None:
@@ -147,6 +157,7 @@ async def test_missed_calls_in_a_bounded_window_oldest_first(
     assert calls[1] == MissedCall(
         time=datetime.fromtimestamp(int(now - 30), UTC),
         caller_number="+642",
+        caller_number_raw="+642",
         caller_name="Bea",
         called_number="100",
         call_id="u2",
@@ -195,24 +206,41 @@ async def test_missed_call_fields_of_other_types_are_tolerated(
         first.called_number,
         first.call_id,
     ) == ("6421234", "Ann", "55", "99")
-    assert (second.caller_number, second.caller_name) == (None, None)
+    assert (second.caller_number, second.caller_withheld, second.caller_name) == (
+        None,
+        True,
+        None,
+    )
 
 
 @pytest.mark.parametrize("bad_time", [None, 0, "soon", True, 10**20, -5, "²", "1e9"])
-async def test_missed_call_without_a_usable_time_is_a_bad_response(
-    client: EnswitchClient, enswitch: FakeEnswitch, bad_time: object
+async def test_missed_call_without_a_usable_time_is_skipped(
+    client: EnswitchClient,
+    enswitch: FakeEnswitch,
+    caplog: pytest.LogCaptureFixture,
+    bad_time: object,
 ) -> None:
+    """The row is left out with a warning; the good rows of the reply still count."""
+    good = int(time.time()) - 60
+
     async def reply(request: web.Request) -> web.Response:
         return web.json_response(
             {
                 "responses": [{"code": "200"}],
-                "data": [{"time": bad_time, "callerid": "1"}],
+                "data": [
+                    {"time": bad_time, "callerid": "1"},
+                    {"time": good, "callerid": "+6491234567"},
+                ],
             }
         )
 
     enswitch.reply_override = reply
-    with pytest.raises(ProviderResponseError, match="row 0 has no usable 'time'"):
-        await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(_now() - HOUR, _now())
+    assert [call.caller_number for call in calls] == ["+6491234567"]
+    assert (
+        "Enswitch: skipped a row of calls/missed/list without a usable 'time'"
+        in caplog.text
+    )
 
 
 async def test_customer_scope_is_sent(

@@ -60,7 +60,11 @@ def test_manifest() -> None:
     assert manifest["config_flow"] is True
     assert manifest["iot_class"] == "cloud_polling"
     assert manifest["integration_type"] == "service"
-    assert manifest["requirements"] == []
+    # Every requirement pinned, and installed for the tests.
+    tested = (ROOT / "requirements_test.txt").read_text(encoding="utf-8").split()
+    for requirement in manifest["requirements"]:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9.]*", requirement)
+        assert requirement in tested
     assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
 
 

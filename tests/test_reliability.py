@@ -62,9 +62,6 @@ SCENARIOS: dict[str, Callable[[FakeEnswitch], None]] = {
     "data of the wrong type": _reply({"responses": [{"code": "200"}], "data": "rows"}),
     "rows of the wrong type": _reply({"responses": [{"code": "200"}], "data": [1, 2]}),
     "missing envelope": _reply({"data": []}),
-    "missed row without time": _reply(
-        {"responses": [{"code": "200"}], "data": [{"callerid": "+64"}]}
-    ),
     "provider error in body": _reply(
         {"responses": [{"code": "500", "key": "db", "message": "Database down"}]}
     ),

@@ -136,7 +136,8 @@ async def test_active_calls_count_calls_not_views(
     calls = {call.call_id: call for call in await client.active_calls()}
     assert len(calls) == 2
     first = calls[ringing]
-    assert first.caller_number == "6421234567"
+    # Written without its "+", the number is read as the international one it is.
+    assert first.caller_number == "+6421234567"
     assert first.called_number == "210"
     assert first.direction is CallDirection.INBOUND
     assert first.answered is False
@@ -204,6 +205,7 @@ async def test_missed_calls_are_unanswered_incoming(
     assert calls[0] == MissedCall(
         time=datetime.fromtimestamp(int(now - 120), UTC),
         caller_number="0211111111",
+        caller_number_raw="0211111111",
         caller_name="Wiremu",
         called_number="210",
         call_id=calls[0].call_id,
@@ -258,7 +260,6 @@ async def test_faults(
             "400 to uapi/phoneCalls/@me/@self: count_invalid count too big",
         ),
         ({"entry": "nope", "totalResults": 1}, 200, "malformed 'entry'"),
-        ({"entry": [{"phoneCallView": []}], "totalResults": 1}, 200, "has no id"),
         ([1, 2], 200, "without a JSON object"),
     ],
 )
@@ -273,22 +274,50 @@ async def test_malformed_replies(
         await client.active_calls()
 
 
-async def test_missed_call_without_time(
-    client: VoipnowClient, voipnow: FakeVoipnow
+async def test_phone_call_without_an_id_is_skipped(
+    client: VoipnowClient, voipnow: FakeVoipnow, caplog: pytest.LogCaptureFixture
 ) -> None:
+    async def reply(request: web.Request) -> web.StreamResponse:
+        return web.json_response(
+            {"entry": [{"phoneCallView": []}, {"id": "b"}], "totalResults": 2}
+        )
+
+    voipnow.reply_override = reply
+    assert [call.call_id for call in await client.active_calls()] == ["b"]
+    assert (
+        "VoipNow: skipped a row of uapi/phoneCalls/@me/@self without a usable 'id'"
+        in caplog.text
+    )
+
+
+async def test_missed_call_without_time_is_skipped(
+    client: VoipnowClient, voipnow: FakeVoipnow, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = _now() - timedelta(minutes=5)
+
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(
             {
                 "entry": {
-                    "a": {"id": "a", "disposition": 3, "flow": 8, "startDate": "soon"}
+                    "a": {"id": "a", "disposition": 3, "flow": 8, "startDate": "soon"},
+                    "b": {
+                        "id": "b",
+                        "disposition": 3,
+                        "flow": 8,
+                        "startDate": good.isoformat(),
+                    },
                 },
-                "totalResults": 1,
+                "totalResults": 2,
             }
         )
 
     voipnow.reply_override = reply
-    with pytest.raises(ProviderResponseError, match="no usable time"):
-        await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(_now() - HOUR, _now())
+    assert [call.call_id for call in calls] == ["b"]
+    assert (
+        "VoipNow: skipped a row of uapi/cdr/@me without a usable 'startDate'"
+        in caplog.text
+    )
 
 
 @pytest.mark.parametrize(

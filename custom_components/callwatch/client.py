@@ -42,6 +42,7 @@ def _enswitch(
         data[CONF_PASSWORD],
         session=async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
         customer=None if scope in (None, "own") else scope,
+        country=hass.config.country,
     )
 
 
@@ -54,6 +55,7 @@ def _telecmi(
         data[CONF_SECRET],
         session=async_get_clientsession(hass),
         api_url=data.get(CONF_API_URL) or None,
+        country=hass.config.country,
     )
 
 
@@ -66,6 +68,7 @@ def _voipnow(
         data[CONF_CLIENT_SECRET],
         session=async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
         extension=data.get(CONF_EXTENSION) or "@self",
+        country=hass.config.country,
     )
 
 

@@ -16,7 +16,7 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
-from .fields import text, unix_time
+from .fields import RowReader, UnreadableRowError, number, required, text, unix_time
 from .http import Reply, base_url, host_of, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 
@@ -42,6 +42,7 @@ class EnswitchClient:
         *,
         session: aiohttp.ClientSession,
         customer: str | None = None,
+        country: str | None = None,
         request_timeout: float = 15.0,
         use_token: bool = True,
     ) -> None:
@@ -49,12 +50,15 @@ class EnswitchClient:
 
         `customer` widens what is watched: a customer id, or for active calls only
         "all" (customers directly under the user's) or "recursive" (all below it).
+        `country` (ISO 3166 alpha-2) reads numbers written in national form.
         """
         self._base = base_url(host)
         self._username = username
         self._password = password
         self._session = session
         self._customer = customer
+        self._country = country
+        self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
         # A session token from `user/login` spares sending the password every poll.
         self._use_token = use_token
@@ -79,14 +83,9 @@ class EnswitchClient:
         """Return the calls in progress, folding their legs by call id."""
         rows = await self._call("calls/active/list", self._scope(active=True))
         legs: dict[str, list[dict[str, Any]]] = {}
-        for index, row in enumerate(rows):
-            call_id = text(row, "callid") or text(row, "uniqueid")
-            if not call_id:
-                raise ProviderResponseError(
-                    f"{SERVICE} active call row {index} has neither callid nor uniqueid"
-                )
+        for call_id, row in self._reader.read_all("calls/active/list", rows, _leg):
             legs.setdefault(call_id, []).append(row)
-        return [_active_call(call_id, rows) for call_id, rows in legs.items()]
+        return [self._active_call(call_id, rows) for call_id, rows in legs.items()]
 
     async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
         """Return missed calls with start <= time < end (end is exclusive since 3.14)."""
@@ -100,8 +99,10 @@ class EnswitchClient:
         # Releases before 3.14 include `end`, and the bounds were rounded outwards.
         calls = [
             call
-            for index, row in enumerate(rows)
-            if start <= (call := _missed_call(index, row)).time < end
+            for call in self._reader.read_all(
+                "calls/missed/list", rows, self._missed_call
+            )
+            if start <= call.time < end
         ]
         calls.sort(key=lambda call: call.time)
         return calls
@@ -243,6 +244,38 @@ class EnswitchClient:
                 message = message.replace(secret, "***")
         return message
 
+    def _missed_call(self, row: dict[str, Any]) -> MissedCall:
+        caller = number(row, self._country, "callerid")
+        return MissedCall(
+            time=required(unix_time(row, "time"), "time"),
+            caller_number=caller.value,
+            caller_number_raw=caller.raw,
+            caller_withheld=caller.withheld,
+            caller_name=text(row, "callername", "name"),
+            called_number=number(row, self._country, "dnumber", "cnumber").value,
+            call_id=text(row, "uniqueid", "callid"),
+            direction=CallDirection.INBOUND,
+        )
+
+    def _active_call(self, call_id: str, legs: list[dict[str, Any]]) -> ActiveCall:
+        first = min(
+            legs,
+            key=lambda leg: (
+                unix_time(leg, "start") or datetime.max.replace(tzinfo=UTC)
+            ),
+        )
+        direction = {"in": CallDirection.INBOUND, "out": CallDirection.OUTBOUND}.get(
+            text(first, "direction") or ""
+        )
+        return ActiveCall(
+            call_id=call_id,
+            caller_number=number(first, self._country, "snumber").value,
+            called_number=number(first, self._country, "cnumber", "dnumber").value,
+            started=unix_time(first, "start"),
+            answered=any(unix_time(leg, "answered") for leg in legs),
+            direction=direction,
+        )
+
 
 def _looks_like_json(body: bytes) -> bool:
     return body.lstrip()[:1] in (b"{", b"[")
@@ -274,35 +307,9 @@ def _envelope(payload: dict[str, Any], http_status: int) -> tuple[int, str, str]
     )
 
 
-def _missed_call(index: int, row: dict[str, Any]) -> MissedCall:
-    time = unix_time(row, "time")
-    if time is None:
-        raise ProviderResponseError(
-            f"{SERVICE} missed call row {index} has no usable 'time'"
-        )
-    return MissedCall(
-        time=time,
-        caller_number=text(row, "callerid"),
-        caller_name=text(row, "callername") or text(row, "name"),
-        called_number=text(row, "dnumber") or text(row, "cnumber"),
-        call_id=text(row, "uniqueid") or text(row, "callid"),
-        direction=CallDirection.INBOUND,
-    )
-
-
-def _active_call(call_id: str, legs: list[dict[str, Any]]) -> ActiveCall:
-    first = min(
-        legs,
-        key=lambda leg: (unix_time(leg, "start") or datetime.max.replace(tzinfo=UTC)),
-    )
-    direction = {"in": CallDirection.INBOUND, "out": CallDirection.OUTBOUND}.get(
-        text(first, "direction") or ""
-    )
-    return ActiveCall(
-        call_id=call_id,
-        caller_number=text(first, "snumber"),
-        called_number=text(first, "cnumber") or text(first, "dnumber"),
-        started=unix_time(first, "start"),
-        answered=any(unix_time(leg, "answered") for leg in legs),
-        direction=direction,
-    )
+def _leg(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return a leg of an active call with the id of the call it belongs to."""
+    call_id = text(row, "callid", "uniqueid")
+    if call_id is None:
+        raise UnreadableRowError("callid")
+    return call_id, row

@@ -39,10 +39,16 @@ class ActiveCall:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MissedCall:
-    """A call that nobody answered."""
+    """A call that nobody answered.
+
+    Numbers are E.164 where they are phone numbers, else as the provider gave them
+    (see `numbers.py`); `caller_number_raw` is the caller's number as given.
+    """
 
     time: datetime
     caller_number: str | None
+    caller_number_raw: str | None = None
+    caller_withheld: bool = False
     caller_name: str | None = None
     called_number: str | None = None
     call_id: str | None = None

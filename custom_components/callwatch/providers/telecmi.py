@@ -18,7 +18,7 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
-from .fields import text, unix_time
+from .fields import RowReader, number, required, text, unix_time
 from .http import base_url, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 
@@ -44,6 +44,7 @@ BASE_URLS = {
 _SECRET_FIELD = {TelecmiRegion.INDIA: "token", TelecmiRegion.GLOBAL: "secret"}
 _OUT_MISSED = {TelecmiRegion.INDIA: "outmissed", TelecmiRegion.GLOBAL: "out_missed"}
 _PAGE_SIZE = {TelecmiRegion.INDIA: 50, TelecmiRegion.GLOBAL: 20}
+_COUNTRY = {TelecmiRegion.INDIA: "IN"}
 # 404 is TeleCMI's answer to a wrong app id or secret; PIOPIY answers 407.
 _AUTH_FAILED = (404, 407)
 _DIRECTIONS = {
@@ -71,15 +72,22 @@ class TelecmiClient:
         *,
         session: aiohttp.ClientSession,
         api_url: str | None = None,
+        country: str | None = None,
         request_timeout: float = 15.0,
     ) -> None:
-        """Keep the app's details; `api_url` replaces the family's base URL."""
+        """Keep the app's details; `api_url` replaces the family's base URL.
+
+        `country` (ISO 3166 alpha-2) reads numbers written in national form; CHUB
+        India's numbers are Indian unless it says otherwise.
+        """
         self.region = TelecmiRegion(region)
         self.model = f"CHUB {self.region.value.capitalize()}"
         self._base = base_url(api_url or BASE_URLS[self.region])
         self.app_id = app_id.strip()
         self._secret = secret
         self._session = session
+        self.country = country or _COUNTRY.get(self.region)
+        self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
 
     async def account(self) -> Account:
@@ -109,7 +117,7 @@ class TelecmiClient:
 
     def parse_push(self, payload: Any) -> CallPush | None:
         """Read a webhook push; None for a push that says nothing about a call."""
-        return parse_push(payload)
+        return parse_push(payload, self.country)
 
     async def _all_pages(
         self, path: str, direction: CallDirection, start: datetime, end: datetime
@@ -126,9 +134,11 @@ class TelecmiClient:
                 f"{SERVICE} has more than {MAX_PAGES * limit} rows in /{path} "
                 "for one window"
             )
-        return [
-            _missed_call(path, index, row, direction) for index, row in enumerate(rows)
-        ]
+        return self._reader.read_all(
+            f"/{path}",
+            rows,
+            lambda row: _missed_call(row, direction, self.country),
+        )
 
     async def _page(
         self, path: str, start: datetime, end: datetime, *, page: int, limit: int
@@ -202,30 +212,33 @@ def _detail(payload: Any, secret: str) -> str:
 
 
 def _call_id(row: dict[str, Any]) -> str | None:
-    return text(row, "cmiuuid") or text(row, "cmiuid") or text(row, "_id")
+    return text(row, "cmiuuid", "cmiuid", "_id")
 
 
 def _missed_call(
-    path: str, index: int, row: dict[str, Any], direction: CallDirection
+    row: dict[str, Any], direction: CallDirection, country: str | None
 ) -> MissedCall:
-    time = unix_time(row, "time", per_second=1000)
-    if time is None:
-        raise ProviderResponseError(
-            f"{SERVICE} /{path} row {index} has no usable 'time'"
-        )
-    name = text(row, "name")
+    # For an outgoing call, `from` is the agent who called, e.g. "209_1111113".
+    caller = number(row, country, "from")
     return MissedCall(
-        time=time,
-        # For an outgoing call, `from` is the agent who called, e.g. "209_1111113".
-        caller_number=text(row, "from"),
-        caller_name=None if name is None or name.lower() == "unknown" else name,
-        called_number=text(row, "to"),
+        time=required(unix_time(row, "time", per_second=1000), "time"),
+        caller_number=caller.value,
+        caller_number_raw=caller.raw,
+        caller_withheld=caller.withheld,
+        caller_name=_name(row),
+        called_number=number(row, country, "to").value,
         call_id=_call_id(row),
         direction=direction,
     )
 
 
-def parse_push(payload: Any) -> CallPush | None:
+def _name(row: dict[str, Any]) -> str | None:
+    """Return the caller's name; TeleCMI writes "unknown" where it has none."""
+    name = text(row, "name")
+    return None if name is None or name.lower() == "unknown" else name
+
+
+def parse_push(payload: Any, country: str | None = None) -> CallPush | None:
     """Read a TeleCMI webhook push (a live `event` or a `cdr`).
 
     Raises ProviderResponseError when the push is not one TeleCMI sends; returns None
@@ -236,7 +249,7 @@ def parse_push(payload: Any) -> CallPush | None:
     kind = payload.get("type")
     if kind not in ("event", "cdr"):
         return None
-    account_id = text(payload, "appid") or text(payload, "app_id")
+    account_id = text(payload, "appid", "app_id")
     # The legs of one call share its conversation; count calls, not legs.
     call_id = text(payload, "conversation_uuid") or _call_id(payload)
     time = unix_time(payload, "time", per_second=1000)
@@ -246,25 +259,17 @@ def parse_push(payload: Any) -> CallPush | None:
         )
     status = (text(payload, "status") or "").lower()
     direction = _DIRECTIONS.get((text(payload, "direction") or "").lower())
-    caller, called = text(payload, "from"), text(payload, "to")
-    if kind == "event":
-        return CallPush(
-            account_id=account_id,
-            call_id=call_id,
-            time=time,
-            caller_number=caller,
-            called_number=called,
-            direction=direction,
-            answered=status == "answered",
-        )
+    caller = number(payload, country, "from")
+    called = number(payload, country, "to", "virtual_number").value
     missed = None
-    if status == "missed":
-        name = text(payload, "name")
+    if kind == "cdr" and status == "missed":
         missed = MissedCall(
             time=time,
-            caller_number=caller,
-            caller_name=None if name is None or name.lower() == "unknown" else name,
-            called_number=called or text(payload, "virtual_number"),
+            caller_number=caller.value,
+            caller_number_raw=caller.raw,
+            caller_withheld=caller.withheld,
+            caller_name=_name(payload),
+            called_number=called,
             call_id=_call_id(payload),
             direction=direction or CallDirection.INBOUND,
         )
@@ -272,10 +277,10 @@ def parse_push(payload: Any) -> CallPush | None:
         account_id=account_id,
         call_id=call_id,
         time=time,
-        caller_number=caller,
+        caller_number=caller.value,
         called_number=called,
         direction=direction,
         answered=status == "answered",
-        ended=True,
+        ended=kind == "cdr",
         missed_call=missed,
     )

@@ -15,6 +15,7 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
+from .fields import RowReader, any_time, number, required, text
 from .http import Reply, base_url, host_of, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 
@@ -47,15 +48,21 @@ class VoipnowClient:
         session: aiohttp.ClientSession,
         extension: str = "@self",
         user_id: str = "@me",
+        country: str | None = None,
         request_timeout: float = 15.0,
     ) -> None:
-        """Keep the app's details; `extension` "@self" means all of the user's."""
+        """Keep the app's details; `extension` "@self" means all of the user's.
+
+        `country` (ISO 3166 alpha-2) reads numbers written in national form.
+        """
         self._base = base_url(host)
         self._client_id = client_id.strip()
         self._client_secret = client_secret
         self._session = session
         self.extension = extension.strip() or "@self"
         self._user_id = user_id
+        self._country = country
+        self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
         self._token: str | None = None
         self._token_expires = 0.0
@@ -79,10 +86,9 @@ class VoipnowClient:
     async def active_calls(self) -> list[ActiveCall]:
         """Return the calls in progress: one PhoneCall is one call, whatever its views."""
         path = f"uapi/phoneCalls/{self._user_id}/{self.extension}"
-        return [
-            _active_call(index, entry)
-            for index, entry in enumerate(await self._collection(path, {}))
-        ]
+        return self._reader.read_all(
+            path, await self._collection(path, {}), self._active_call
+        )
 
     async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
         """Return unanswered incoming calls with start <= time < end, oldest first."""
@@ -93,16 +99,18 @@ class VoipnowClient:
             "flow": "8",
             "sortOrder": "ascending",
         }
-        rows = await self._collection(f"uapi/cdr/{self._user_id}", params)
-        calls = []
-        for index, row in enumerate(rows):
-            if not _is_missed_incoming(row):
-                continue
-            if self.extension != "@self" and _text(row, "extension") != self.extension:
-                continue
-            call = _missed_call(index, row)
-            if start <= call.time < end:
-                calls.append(call)
+        path = f"uapi/cdr/{self._user_id}"
+        rows = [
+            row
+            for row in await self._collection(path, params)
+            if _is_missed_incoming(row)
+            and (self.extension == "@self" or text(row, "extension") == self.extension)
+        ]
+        calls = [
+            call
+            for call in self._reader.read_all(path, rows, self._missed_call)
+            if start <= call.time < end
+        ]
         calls.sort(key=lambda call: call.time)
         return calls
 
@@ -170,12 +178,42 @@ class VoipnowClient:
             )
         return payload
 
-    def _scrub(self, text: str) -> str:
+    def _scrub(self, message: str) -> str:
         """Keep the secret and the token out of anything the server echoes back."""
         for secret in (self._client_secret, self._token):
             if secret:
-                text = text.replace(secret, "***")
-        return text
+                message = message.replace(secret, "***")
+        return message
+
+    def _active_call(self, entry: dict[str, Any]) -> ActiveCall:
+        views = _views(entry)
+        first = views[0] if views else {}
+        return ActiveCall(
+            call_id=required(text(entry, "id"), "id"),
+            caller_number=number(
+                first, self._country, "callerId", "callerID", "source"
+            ).value,
+            called_number=number(first, self._country, "destination").value,
+            started=any_time(entry, "published"),
+            answered=bool(entry.get("answered"))
+            or any(bool(view.get("answered")) for view in views),
+            direction=_FLOWS.get(text(first, "flow") or ""),
+        )
+
+    def _missed_call(self, row: dict[str, Any]) -> MissedCall:
+        caller = number(row, self._country, "callerId", "callerID", "source")
+        return MissedCall(
+            time=required(
+                any_time(row, "startDate", "start", "published", "date"), "startDate"
+            ),
+            caller_number=caller.value,
+            caller_number_raw=caller.raw,
+            caller_withheld=caller.withheld,
+            caller_name=text(row, "callerName", "callerIdName"),
+            called_number=number(row, self._country, "destination", "extension").value,
+            call_id=text(row, "id", "callId"),
+            direction=CallDirection.INBOUND,
+        )
 
     async def _access_token(self) -> str:
         """Return a valid token, fetching one when there is none or it is near expiry."""
@@ -249,8 +287,8 @@ def _error(payload: Any) -> str:
         return f": {error}"
     if isinstance(error, dict):
         parts = [error.get("code"), error.get("message")]
-        text = " ".join(str(part) for part in parts if isinstance(part, str | int))
-        return f": {text}" if text else ""
+        detail = " ".join(str(part) for part in parts if isinstance(part, str | int))
+        return f": {detail}" if detail else ""
     return ""
 
 
@@ -264,44 +302,6 @@ def _entries(page: dict[str, Any], path: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _text(row: dict[str, Any], *fields: str) -> str | None:
-    """Return the first field that holds text or a number; lists give their first item."""
-    for field in fields:
-        value = row.get(field)
-        if type(value) is str and (text := value.strip()):
-            return text
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int | float):
-            return str(value)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def _time(row: dict[str, Any], *fields: str) -> datetime | None:
-    for field in fields:
-        value = row.get(field)
-        if isinstance(value, str) and value.strip():
-            text = value.strip()
-            if text.isdecimal():
-                value = int(text)
-            else:
-                try:
-                    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-                except ValueError:
-                    continue
-                return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            try:
-                return datetime.fromtimestamp(value, UTC)
-            except (OverflowError, OSError, ValueError):
-                continue
-    return None
-
-
 def _views(entry: dict[str, Any]) -> list[dict[str, Any]]:
     views = entry.get("phoneCallView", [])
     views = list(views.values()) if isinstance(views, dict) else views
@@ -312,41 +312,7 @@ def _views(entry: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
-def _active_call(index: int, entry: dict[str, Any]) -> ActiveCall:
-    call_id = _text(entry, "id")
-    if call_id is None:
-        raise ProviderResponseError(f"{SERVICE} phone call {index} has no id")
-    views = _views(entry)
-    first = views[0] if views else {}
-    flow = _text(first, "flow")
-    return ActiveCall(
-        call_id=call_id,
-        caller_number=_text(first, "callerId", "callerID", "source"),
-        called_number=_text(first, "destination"),
-        started=_time(entry, "published"),
-        answered=bool(entry.get("answered"))
-        or any(bool(view.get("answered")) for view in views),
-        direction=_FLOWS.get(flow or ""),
-    )
-
-
 def _is_missed_incoming(row: dict[str, Any]) -> bool:
-    disposition = (_text(row, "disposition") or "").upper()
-    flow = _text(row, "flow")
+    disposition = (text(row, "disposition") or "").upper()
+    flow = text(row, "flow")
     return disposition in _NO_ANSWER and (flow is None or flow == "8")
-
-
-def _missed_call(index: int, row: dict[str, Any]) -> MissedCall:
-    moment = _time(row, "startDate", "start", "published", "date")
-    if moment is None:
-        raise ProviderResponseError(
-            f"{SERVICE} call history row {index} has no usable time"
-        )
-    return MissedCall(
-        time=moment,
-        caller_number=_text(row, "callerId", "callerID", "source"),
-        caller_name=_text(row, "callerName", "callerIdName"),
-        called_number=_text(row, "destination", "extension"),
-        call_id=_text(row, "id", "callId"),
-        direction=CallDirection.INBOUND,
-    )

@@ -1,0 +1,99 @@
+"""Phone numbers as providers write them, read into one canonical form.
+
+A number that is a phone number becomes E.164 (`+6491234567`), parsed with the account's
+country for national forms (`09 123 4567`), international forms with or without "+"
+(`0064 9 123 4567`, `6491234567`) alike. What is not a phone number (an extension such as
+`0003*210`, an agent id such as `209_1111113`, a SIP URI) is kept as the provider gave it.
+A caller who withheld the number is recognised by what the providers write instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+import re
+
+import phonenumbers
+
+# What providers write for a caller without a number: Asterisk-based systems (Enswitch,
+# VoipNow) say "anonymous", "unknown" or "unavailable"; carriers "private", "restricted",
+# "withheld"; SIP the RFC 3325 address "anonymous@anonymous.invalid".
+WITHHELD_MARKERS = frozenset(
+    {
+        "anonymous",
+        "blocked",
+        "hidden",
+        "private",
+        "private number",
+        "restricted",
+        "unavailable",
+        "unknown",
+        "withheld",
+        "<unknown>",
+    }
+)
+# Characters that never occur in a phone number written for people: letters, "*", "#",
+# "_", "@", ":" make an extension, an agent id or an address.
+_NOT_A_PHONE_NUMBER = re.compile(r"[^0-9\s()+\-./]")
+# Shorter digit strings are extensions and short codes.
+_SHORTEST_PHONE_NUMBER = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number read from a provider."""
+
+    # E.164 where it is a phone number, else as given; None when withheld or absent.
+    value: str | None
+    # As the provider wrote it.
+    raw: str | None
+    withheld: bool = False
+    is_phone_number: bool = False
+
+
+def read_number(raw: str | None, country: str | None) -> Number:
+    """Read a number a provider wrote; `country` is for numbers in national form."""
+    text = raw.strip() if raw else ""
+    if not text:
+        return Number(value=None, raw=None, withheld=True)
+    if _is_withheld(text):
+        return Number(value=None, raw=text, withheld=True)
+    e164 = canonical_number(text, country)
+    if e164 is None:
+        return Number(value=text, raw=text)
+    return Number(value=e164, raw=text, is_phone_number=True)
+
+
+def _is_withheld(text: str) -> bool:
+    lowered = text.lower()
+    if lowered.startswith(("sip:", "sips:", "tel:")):
+        lowered = lowered.split(":", 1)[1]
+    return lowered in WITHHELD_MARKERS or lowered.split("@", 1)[0] in WITHHELD_MARKERS
+
+
+@lru_cache(maxsize=4096)
+def canonical_number(text: str, country: str | None) -> str | None:
+    """Return the E.164 form of a phone number, or None if `text` is not one."""
+    if _NOT_A_PHONE_NUMBER.search(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < _SHORTEST_PHONE_NUMBER:
+        return None
+    region = country.upper() if country else None
+    number = _parse(text, region)
+    if number is None and region is None and not text.startswith("+"):
+        # Without a country only an international form can be read, its "+" (or
+        # "00") left out; a guess, so it must be a valid number, not just possible.
+        number = _parse(f"+{digits.removeprefix('00')}", None)
+        if number is not None and not phonenumbers.is_valid_number(number):
+            return None
+    if number is None or not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
