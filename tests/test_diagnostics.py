@@ -42,8 +42,8 @@ async def test_diagnostics(
             "entry.data.host",
             "last_poll.polled_at",
             "last_poll.active_calls.0.started",
-            "last_poll.latest_missed_call.time",
-            "missed_call_tracker.last_poll",
+            "missed_calls.latest.time",
+            "missed_calls.cursor",
         )
     )
     text = repr(diagnostics)

@@ -15,8 +15,8 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
+from custom_components.callwatch.announcer import storage_key
 from custom_components.callwatch.const import EVENT_MISSED_CALL
-from custom_components.callwatch.coordinator import storage_key
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
@@ -75,11 +75,14 @@ async def test_each_new_call_fires_once_oldest_first(
         "config_entry_id": enswitch_entry.entry_id,
         "provider": "enswitch",
         "caller_number": "+64second",
+        "caller_number_raw": "+64second",
+        "caller_withheld": False,
         "caller_name": "Sam",
         "called_number": "100",
         "time": datetime.fromtimestamp(int(now - 2), UTC).isoformat(),
         "call_id": "1763640000.2",
         "direction": "inbound",
+        "catch_up": False,
     }
     # Later polls see the same calls again in their overlap, and stay silent.
     for _ in range(5):

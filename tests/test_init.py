@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -15,8 +14,8 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
+from custom_components.callwatch.announcer import storage_key
 from custom_components.callwatch.const import DOMAIN, EVENT_MISSED_CALL
-from custom_components.callwatch.coordinator import storage_key
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
@@ -168,7 +167,7 @@ async def test_role_losing_everything_makes_the_account_unavailable(
     assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
 
 
-async def test_rate_limit_stretches_the_interval(
+async def test_rate_limit_waits_as_asked(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
@@ -177,11 +176,12 @@ async def test_rate_limit_stretches_the_interval(
     await setup_entry(hass, enswitch_entry)
     enswitch.fault = FaultPlan(status=429, retry_after="120", times=1)
     await next_poll(hass, freezer)
-    coordinator = enswitch_entry.runtime_data
-    assert coordinator.update_interval == timedelta(seconds=120)
     served = len(enswitch.requests)
     await next_poll(hass, freezer, 60)
     assert len(enswitch.requests) == served
     await next_poll(hass, freezer, 61)
-    assert len(enswitch.requests) > served
-    assert coordinator.update_interval == timedelta(seconds=30)
+    polled = len(enswitch.requests)
+    assert polled > served
+    # Then back to the poll interval.
+    await next_poll(hass, freezer)
+    assert len(enswitch.requests) > polled

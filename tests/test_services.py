@@ -43,6 +43,8 @@ async def test_list_missed_calls(
         "missed_calls": [
             {
                 "caller_number": "+64hour",
+                "caller_number_raw": "+64hour",
+                "caller_withheld": False,
                 "caller_name": "Hal",
                 "called_number": "100",
                 "time": "2026-11-20T11:00:00+00:00",
@@ -51,6 +53,8 @@ async def test_list_missed_calls(
             },
             {
                 "caller_number": "+64minute",
+                "caller_number_raw": "+64minute",
+                "caller_withheld": False,
                 "caller_name": None,
                 "called_number": "200",
                 "time": "2026-11-20T11:59:00+00:00",

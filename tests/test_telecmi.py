@@ -184,9 +184,10 @@ async def test_polled_missed_calls(
     telecmi.add_missed_call(now - 10, "209_1111113", 919700000002, direction="outbound")
     await next_poll(hass, freezer)
     # Incoming only, unless the options ask for outgoing too.
-    assert [event.data["caller_number"] for event in events] == ["919800000001"]
+    assert [event.data["caller_number"] for event in events] == ["+919800000001"]
+    assert events[0].data["caller_number_raw"] == "919800000001"
     assert events[0].data["provider"] == "telecmi"
-    assert hass.states.get(LATEST).state == "919800000001"
+    assert hass.states.get(LATEST).state == "+919800000001"
 
     hass.config_entries.async_update_entry(
         telecmi_entry, options={CONF_DIRECTIONS: ["inbound", "outbound"]}

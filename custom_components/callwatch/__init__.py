@@ -8,14 +8,10 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
+from .announcer import STORAGE_VERSION, storage_key
 from .client import create_client
 from .const import DOMAIN
-from .coordinator import (
-    STORAGE_VERSION,
-    CallwatchConfigEntry,
-    CallwatchCoordinator,
-    storage_key,
-)
+from .coordinator import CallwatchConfigEntry, CallwatchCoordinator
 from .services import async_setup_services
 from .webhook import async_register_webhook
 
@@ -37,6 +33,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) ->
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.announcer.async_start()
     async_register_webhook(hass, entry)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True

@@ -1,10 +1,11 @@
-"""One coordinator per account: polls the provider and announces new missed calls."""
+"""One coordinator per account: fetches its calls and hands them on."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+import inspect
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -12,21 +13,20 @@ from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .announcer import MissedCallAnnouncer
 from .const import (
     CONF_CALLED_NUMBERS,
     CONF_DIRECTIONS,
     DEFAULT_DIRECTIONS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    EVENT_MISSED_CALL,
     LOGGER,
+    MAX_SCAN_INTERVAL,
 )
 from .live_calls import LiveCalls
-from .missed_call_tracker import MissedCallTracker
 from .providers import (
     ActiveCall,
     CallDirection,
@@ -43,23 +43,23 @@ from .providers import (
 ACTIVE_CALLS = "active_calls"
 MISSED_CALLS = "missed_calls"
 
-STORAGE_VERSION = 1
-# The cursor moves every poll; it is written at most this often unless calls were announced.
-IDLE_SAVE_DELAY = 300
+# A provider's Retry-After is honoured up to this: a longer wait would let the catch-up
+# bound pass over calls missed meanwhile.
+MAX_RETRY_AFTER = MAX_SCAN_INTERVAL
+# Releases whose coordinator waits as long as UpdateFailed's `retry_after` asks; on
+# older ones the poll interval is stretched until a poll succeeds.
+_RETRY_AFTER_BUILT_IN = "retry_after" in inspect.signature(UpdateFailed).parameters
 
 type CallwatchConfigEntry = ConfigEntry[CallwatchCoordinator]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallwatchData:
-    """What one poll learnt; `poll` tells polls apart even when nothing changed."""
+    """What the account showed at the last poll, with the pushes since."""
 
-    poll: int
     polled_at: datetime
     active_calls: tuple[ActiveCall, ...] | None
-    latest_missed_call: MissedCall | None
-    new_missed_calls: tuple[MissedCall, ...]
-    # What the account's role refused this poll (ACTIVE_CALLS, MISSED_CALLS).
+    # What the account's role refused at the last poll (ACTIVE_CALLS, MISSED_CALLS).
     forbidden: frozenset[str] = frozenset()
 
 
@@ -95,13 +95,8 @@ class WatchOptions:
         return not self.called_numbers or call.called_number in self.called_numbers
 
 
-def storage_key(entry_id: str) -> str:
-    """Return the key under which an entry's missed-call state is stored."""
-    return f"{DOMAIN}.{entry_id}"
-
-
 class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
-    """Polls one account and fires `callwatch_missed_call` once per new missed call."""
+    """Polls one account and hands the missed calls it finds to the announcer."""
 
     config_entry: CallwatchConfigEntry
 
@@ -118,40 +113,30 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             update_interval=self.options.scan_interval,
         )
         self.client = client
-        self.tracker = MissedCallTracker()
+        self.announcer = MissedCallAnnouncer(
+            hass,
+            entry_id=entry.entry_id,
+            account=entry.title,
+            provider=client.provider,
+            counts=self.options.counts,
+            poll_interval=self.options.scan_interval,
+        )
         # Calls in progress, for a provider that pushes them instead of listing them.
         self.live = LiveCalls()
-        self.announced_poll = 0
-        self._polls = 0
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, storage_key(entry.entry_id)
-        )
 
     async def _async_setup(self) -> None:
         """Load what earlier runs announced, so that nothing is announced twice."""
-        stored = await self._store.async_load()
-        if stored is None:
-            return
-        try:
-            self.tracker = MissedCallTracker.from_dict(stored)
-        except ValueError as err:
-            LOGGER.warning(
-                "The saved missed-call state of %s is damaged (%s); starting afresh: "
-                "calls already in the history will not be announced",
-                self.config_entry.title,
-                err,
-            )
+        await self.announcer.async_load()
 
     async def async_shutdown(self) -> None:
         """Stop polling and write the missed-call state now rather than later."""
         await super().async_shutdown()
-        if self.tracker.last_poll is not None:
-            await self._store.async_save(self.tracker.as_dict())
+        await self.announcer.async_shutdown()
 
     async def _async_update_data(self) -> CallwatchData:
-        """Fetch active and missed calls, then announce the new missed calls."""
+        """Fetch active and missed calls; hand the missed calls to the announcer."""
         now = dt_util.utcnow()
-        window = self.tracker.window(now)
+        window = self.announcer.window(now)
         forbidden: set[str] = set()
         active: Sequence[ActiveCall] | None = None
         missed: list[MissedCall] | None = None
@@ -172,15 +157,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 translation_placeholders={"error": str(err)},
             ) from err
         except ProviderRateLimitError as err:
-            if err.retry_after:
-                self.update_interval = max(
-                    self.options.scan_interval, timedelta(seconds=err.retry_after)
-                )
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise self._rate_limited(err) from err
         except ProviderError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -190,60 +167,49 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         self.update_interval = self.options.scan_interval
         if not self.client.supports_active_calls:
             active = self.live.active(now)
+        self._raise_repairs(forbidden)
         if missed is None and active is None:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="insufficient_permissions",
                 translation_placeholders={"error": ", ".join(sorted(forbidden))},
             )
-        self._raise_repairs(forbidden)
-
-        new_calls: list[MissedCall] = []
         if missed is not None:
-            new_calls = self.tracker.record(now, missed, self.options.counts)
-        for call in new_calls:
-            self.hass.bus.async_fire(EVENT_MISSED_CALL, self._event_data(call))
-        if new_calls:
-            await self._store.async_save(self.tracker.as_dict())
-        else:
-            self._store.async_delay_save(self.tracker.as_dict, IDLE_SAVE_DELAY)
-        self._polls += 1
+            self.announcer.async_take_listing(now, missed)
         return CallwatchData(
-            poll=self._polls,
             polled_at=now,
             active_calls=None if active is None else tuple(active),
-            latest_missed_call=self.tracker.latest,
-            new_missed_calls=tuple(new_calls),
             forbidden=frozenset(forbidden),
         )
 
+    def _rate_limited(self, err: ProviderRateLimitError) -> UpdateFailed:
+        """Wait as the provider asks, but never so long that calls are skipped."""
+        error = UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            translation_placeholders={"error": str(err)},
+        )
+        if err.retry_after:
+            wait = min(err.retry_after, MAX_RETRY_AFTER.total_seconds())
+            if _RETRY_AFTER_BUILT_IN:
+                error.retry_after = wait  # type: ignore[attr-defined,unused-ignore]
+            else:
+                self.update_interval = max(
+                    self.options.scan_interval, timedelta(seconds=wait)
+                )
+        return error
+
     @callback
     def async_handle_push(self, push: CallPush) -> None:
-        """Take a pushed call: count it while live, announce it at once if missed.
+        """Take a pushed call: count it while live, hand it on if missed.
 
-        The next poll returns the same missed call, which the tracker knows.
         Listeners are told directly, so that pushes do not postpone the next poll.
         """
         now = dt_util.utcnow()
         self.live.apply(push, now)
-        new_calls: tuple[MissedCall, ...] = ()
-        call = push.missed_call
-        if (
-            call is not None
-            and self.options.counts(call)
-            and self.tracker.record_pushed(call)
-        ):
-            new_calls = (call,)
-            self.hass.bus.async_fire(EVENT_MISSED_CALL, self._event_data(call))
-            self._store.async_delay_save(self.tracker.as_dict, 1)
-        self._polls += 1
-        self.data = replace(
-            self.data,
-            poll=self._polls,
-            active_calls=self.live.active(now),
-            latest_missed_call=self.tracker.latest,
-            new_missed_calls=new_calls,
-        )
+        if push.missed_call is not None:
+            self.announcer.async_take_push(push.missed_call)
+        self.data = replace(self.data, active_calls=self.live.active(now))
         self.async_update_listeners()
 
     async def _unless_forbidden[T](
@@ -273,21 +239,3 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 translation_key=f"{capability}_forbidden",
                 translation_placeholders={"account": self.config_entry.title},
             )
-
-    def _event_data(self, call: MissedCall) -> dict[str, Any]:
-        return {
-            "config_entry_id": self.config_entry.entry_id,
-            "provider": self.client.provider,
-        } | missed_call_attributes(call)
-
-
-def missed_call_attributes(call: MissedCall) -> dict[str, Any]:
-    """Return what automations see of a missed call; time is ISO 8601 UTC."""
-    return {
-        "caller_number": call.caller_number,
-        "caller_name": call.caller_name,
-        "called_number": call.called_number,
-        "time": call.time.astimezone(dt_util.UTC).isoformat(),
-        "call_id": call.call_id,
-        "direction": call.direction.value,
-    }

@@ -9,8 +9,9 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
+from .announcer import missed_call_attributes
 from .const import CONF_CALLED_NUMBERS
-from .coordinator import CallwatchConfigEntry, missed_call_attributes
+from .coordinator import CallwatchConfigEntry
 
 # Every secret any provider's form asks for, and every field that holds a phone number
 # or a name, wherever it appears.
@@ -25,6 +26,7 @@ TO_REDACT = {
     "client_secret",
     "webhook_id",
     "caller_number",
+    "caller_number_raw",
     "caller_name",
     "called_number",
     "title",
@@ -38,6 +40,7 @@ async def async_get_config_entry_diagnostics(
     """Return what helps to understand an entry's behaviour, and nothing private."""
     coordinator = entry.runtime_data
     data = coordinator.data
+    announcer = coordinator.announcer
     return async_redact_data(
         {
             "entry": {
@@ -69,22 +72,21 @@ async def async_get_config_entry_diagnostics(
                         for call in data.active_calls
                     ]
                 ),
-                "latest_missed_call": (
-                    missed_call_attributes(data.latest_missed_call)
-                    if data.latest_missed_call
-                    else None
-                ),
-                "new_missed_calls": [
-                    missed_call_attributes(call) for call in data.new_missed_calls
-                ],
             },
-            "missed_call_tracker": {
-                "last_poll": (
-                    coordinator.tracker.last_poll.isoformat()
-                    if coordinator.tracker.last_poll
+            "missed_calls": {
+                "latest": (
+                    missed_call_attributes(announcer.latest)
+                    if announcer.latest
                     else None
                 ),
-                "remembered_calls": coordinator.tracker.remembered_calls,
+                "announced_since_setup": announcer.announced,
+                "held_until_started": announcer.held,
+                "cursor": (
+                    announcer.tracker.last_poll.isoformat()
+                    if announcer.tracker.last_poll
+                    else None
+                ),
+                "remembered_calls": announcer.tracker.remembered_calls,
             },
         },
         TO_REDACT,

@@ -6,13 +6,10 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import (
-    MISSED_CALLS,
-    CallwatchConfigEntry,
-    CallwatchCoordinator,
-    missed_call_attributes,
-)
+from .announcer import missed_call_attributes
+from .coordinator import MISSED_CALLS, CallwatchConfigEntry, CallwatchCoordinator
 from .entity import CallwatchEntity
+from .providers import MissedCall
 
 PARALLEL_UPDATES = 0
 
@@ -44,27 +41,16 @@ class CallwatchMissedCallEvent(CallwatchEntity, EventEntity):
         super().__init__(coordinator, MISSED_CALL)
 
     async def async_added_to_hass(self) -> None:
-        """Take the calls of a poll that no instance of this entity has shown yet."""
+        """Trigger for each call announced from now on; earlier ones never replay."""
         await super().async_added_to_hass()
-        self._announce_new_calls()
+        self.async_on_remove(
+            self.coordinator.announcer.async_subscribe(self._async_missed_call)
+        )
 
     @callback
-    def _handle_coordinator_update(self) -> None:
-        """Trigger for new calls, then write availability if it changed."""
-        self._announce_new_calls()
-        super()._handle_coordinator_update()
-
-    @callback
-    def _announce_new_calls(self) -> None:
-        """Trigger once per new call, oldest first.
-
-        The coordinator remembers which poll was shown, so an entity added again
-        (re-enabled, restored after a restart) cannot show the same calls twice.
-        """
-        data = self.coordinator.data
-        if data.poll <= self.coordinator.announced_poll:
-            return
-        self.coordinator.announced_poll = data.poll
-        for call in data.new_missed_calls:
-            self._trigger_event(EVENT_TYPE_MISSED_CALL, missed_call_attributes(call))
-            self.async_write_ha_state()
+    def _async_missed_call(self, call: MissedCall, catch_up: bool) -> None:
+        self._trigger_event(
+            EVENT_TYPE_MISSED_CALL,
+            missed_call_attributes(call) | {"catch_up": catch_up},
+        )
+        self.async_write_ha_state()

@@ -1,27 +1,42 @@
-"""Which missed calls are new: polling windows, overlap, dedup and persistence.
+"""Which missed calls are new: polling windows, overlap, one rule for the same call.
 
 Free of Home Assistant and of any provider, so that it can be tested on its own.
 
 Each poll asks the provider for the window [previous poll - OVERLAP, now + CLOCK_MARGIN).
 The overlap catches calls that the provider records late (a call is logged when it stops
 ringing, with the time it started) or stamps with a clock running behind ours; the margin
-catches calls stamped by a clock running ahead. A call is identified by its key and counted,
-so that two calls that look alike are two events, and a call seen by two overlapping windows
-is one. Only calls that a later window can still return are remembered, so the state is
-bounded by the calls inside the overlap, not by the history.
+catches calls stamped by a clock running ahead.
 
-A provider that also pushes missed calls as they happen (a webhook) has them announced at
-once with `record_pushed`. A later poll returns the same call, perhaps under another id
-or with a time a little apart; it is matched to the pushed call by direction, numbers and
-a time within PUSH_MATCH, and not announced again.
+A call reaches us listed by a poll, pushed by the provider, or both, in any order. The
+rule for "is this the same call" (`same_call`), used for both:
+- Within one source (listing with listing, push with push), calls are compared by key:
+  their id where they have one, else what they show (time, direction, numbers). A
+  different id is a different call, never merged. The same id twice in one listing is one
+  call; rows without ids that look alike are as many calls as the listing shows.
+- Across sources (ids of a listing and of a push are never compared), a pushed call and a
+  listed row may be the same call when direction and numbers (in canonical form) are
+  equal and their times are at most PUSH_MATCH apart. They are paired one to one: each
+  claims at most one of the other source, the nearest in time that is free or whose
+  partner can move to another (an augmenting path), so that look-alike calls arriving in
+  any order end up paired as many as can be. A call that finds a partner is the partner's
+  call, and is not announced again; one that does not is announced.
+A call announced stays announced whatever arrives later: a row returned again by a later
+window, a push retried or repeated, the other source's copy of it.
+
+Only what a later window or an accepted push can still bring back is remembered: the
+state is bounded by the calls of the overlap, not by the history. A push is accepted only
+when stamped within [now - OVERLAP, now + CLOCK_MARGIN]: one from further back (a retry
+after the overlap) is left to the polls, which see that span; one from the future (a
+skewed clock, a forged push) is announced by the poll that lists it, if one does, and
+never becomes the latest missed call early.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from .providers import CallDirection, MissedCall
@@ -31,9 +46,31 @@ CLOCK_MARGIN = timedelta(minutes=5)
 FIRST_HISTORY = timedelta(hours=24)
 CATCH_UP_LIMIT = timedelta(hours=24)
 PUSH_MATCH = timedelta(minutes=2)
-STATE_VERSION = 1
+# How many calls one search for a partner may visit: look-alike calls are few, and a
+# flood of them must not make a poll quadratic.
+PAIRING_SEARCH_LIMIT = 64
+STATE_VERSION = 2
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
+
+type Counts = Callable[[MissedCall], bool]
+type _Numbers = tuple[CallDirection, str | None, str | None]
+
+
+class Source(StrEnum):
+    """How a call reached us; each source has its own ids."""
+
+    LISTING = "listing"
+    PUSH = "push"
+
+
+class PushOutcome(StrEnum):
+    """What became of a pushed call."""
+
+    NEW = "new"  # to be announced
+    KNOWN = "known"  # announced before, or the same call as a listed one
+    IGNORED = "ignored"  # not one the user watches (still remembered)
+    OUT_OF_RANGE = "out_of_range"  # stamped too far back or ahead: left to the polls
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,21 +81,63 @@ class Window:
     end: datetime
 
 
+@dataclass(eq=False, slots=True)
+class _Known:
+    """A call one source gave us, and its copy from the other source, once found."""
+
+    call: MissedCall
+    key: str
+    source: Source
+    partner: _Known | None = field(default=None, repr=False)
+
+
+# The partner of a call whose copy is already forgotten: it stays paired for good.
+_FORGOTTEN = _Known(
+    MissedCall(time=EPOCH, caller_number=None), "forgotten", Source.LISTING
+)
+
+
+def same_call(listed: MissedCall, pushed: MissedCall) -> bool:
+    """Tell whether a listed row and a pushed call, whatever their ids, may be one."""
+    return (
+        listed.direction == pushed.direction
+        and listed.caller_number == pushed.caller_number
+        and listed.called_number == pushed.called_number
+        and abs(listed.time - pushed.time) <= PUSH_MATCH
+    )
+
+
+def _numbers(call: MissedCall) -> _Numbers:
+    """Return what `same_call` compares besides time, to find candidates quickly."""
+    return (call.direction, call.caller_number, call.called_number)
+
+
+def _same(one: _Known, other: _Known) -> bool:
+    if one.source is Source.LISTING:
+        return same_call(one.call, other.call)
+    return same_call(other.call, one.call)
+
+
 class MissedCallTracker:
-    """Remembers the missed calls already announced, and tells new ones apart."""
+    """Remembers the missed calls already seen, and tells new ones apart."""
 
     def __init__(self) -> None:
         """Start with no history: the first poll only takes stock."""
         self.last_poll: datetime | None = None
         self.latest: MissedCall | None = None
-        self._seen: dict[str, tuple[datetime, int]] = {}
-        # Pushed calls that no poll has returned yet.
-        self._pushed: list[MissedCall] = []
+        # Per source, by key; rows without an id that look alike share a key.
+        self._listed: dict[str, list[_Known]] = {}
+        self._pushed: dict[str, _Known] = {}
+        # Per source, by direction and numbers: where a partner may be.
+        self._by_numbers: dict[Source, dict[_Numbers, list[_Known]]] = {
+            Source.LISTING: {},
+            Source.PUSH: {},
+        }
 
     @property
     def remembered_calls(self) -> int:
         """Return how many calls the tracker holds on to."""
-        return sum(count for _, count in self._seen.values())
+        return sum(map(len, self._listed.values())) + len(self._pushed)
 
     def window(self, now: datetime) -> Window:
         """Return the window the next poll must ask for."""
@@ -70,13 +149,10 @@ class MissedCallTracker:
         start = min(start, now - OVERLAP)
         return Window(start=start, end=now + CLOCK_MARGIN)
 
-    def record(
-        self,
-        now: datetime,
-        calls: list[MissedCall],
-        counts: Callable[[MissedCall], bool] = lambda _: True,
+    def take_listing(
+        self, now: datetime, calls: Iterable[MissedCall], counts: Counts
     ) -> list[MissedCall]:
-        """Take a poll's calls; return those never announced before, oldest first.
+        """Take a poll's calls; return those to announce, oldest first.
 
         Only calls that `counts` accepts are announced and shown as the latest, but
         every call is remembered, so that a call left out is not announced later when
@@ -85,109 +161,212 @@ class MissedCallTracker:
         """
         window = self.window(now)
         taking_stock = self.last_poll is None
-        by_key: dict[str, list[MissedCall]] = defaultdict(list)
+        by_key: dict[str, list[MissedCall]] = {}
         for call in calls:
             # A row outside the window asked for is left to the windows that cover
             # it: one from before it may already be forgotten.
-            if window.start <= call.time < window.end:
-                by_key[call.key].append(call)
-        new: list[MissedCall] = []
+            if not window.start <= call.time < window.end:
+                continue
+            group = by_key.setdefault(call.key, [])
+            # The same id twice in one listing (a row that moved to the next page
+            # while the pages were read) is one call.
+            if not group or not call.call_id:
+                group.append(call)
+        announce: list[MissedCall] = []
         for key, group in by_key.items():
-            self._pushed = [pushed for pushed in self._pushed if pushed.key != key]
-            _, announced = self._seen.get(key, (group[0].time, 0))
-            if len(group) > announced:
-                new.extend(
-                    call
-                    for call in group[announced:]
-                    if counts(call) and not self._take_pushed(call)
-                )
-                self._seen[key] = (group[0].time, len(group))
-        for group in by_key.values():
+            known = self._listed.setdefault(key, [])
+            for call in group[len(known) :]:
+                listed = self._remember(_Known(call, key, Source.LISTING))
+                known.append(listed)
+                if not self._pair(listed) and counts(call):
+                    announce.append(call)
             for call in group:
                 if counts(call):
                     self._note_latest(call)
         self.last_poll = now
-        self._forget_before(now - OVERLAP)
+        self._forget(now)
         if taking_stock:
             return []
-        new.sort(key=lambda call: (call.time, call.key))
-        return new
+        announce.sort(key=lambda call: (call.time, call.key))
+        return announce
 
-    def record_pushed(self, call: MissedCall) -> bool:
-        """Take a call the provider pushed; return whether it is new."""
-        if call.key in self._seen or any(
-            _same_call(call, pushed) for pushed in self._pushed
-        ):
-            return False
-        self._seen[call.key] = (call.time, 1)
-        self._pushed.append(call)
+    def take_push(self, now: datetime, call: MissedCall, counts: Counts) -> PushOutcome:
+        """Take a call the provider pushed; tell whether to announce it."""
+        if not now - OVERLAP <= call.time <= now + CLOCK_MARGIN:
+            return PushOutcome.OUT_OF_RANGE
+        if call.key in self._pushed:
+            return PushOutcome.KNOWN
+        self._forget(now)
+        pushed = self._pushed[call.key] = self._remember(
+            _Known(call, call.key, Source.PUSH)
+        )
+        if self._pair(pushed):
+            return PushOutcome.KNOWN
+        if not counts(call):
+            return PushOutcome.IGNORED
         self._note_latest(call)
-        return True
+        return PushOutcome.NEW
 
-    def _take_pushed(self, call: MissedCall) -> bool:
-        """Match a polled call to a pushed one, which is then no longer waiting."""
-        for index, pushed in enumerate(self._pushed):
-            if _same_call(call, pushed):
-                del self._pushed[index]
-                return True
-        return False
+    def _remember(self, known: _Known) -> _Known:
+        self._by_numbers[known.source].setdefault(_numbers(known.call), []).append(
+            known
+        )
+        return known
+
+    def _pair(self, taken: _Known) -> bool:
+        """Find the copy of a call just taken among the other source's calls.
+
+        Kuhn's augmenting path, nearest in time first: a partner already claimed is
+        taken over when its own partner can find another.
+        """
+        visited: set[int] = set()
+
+        def claim(known: _Known) -> bool:
+            other = Source.PUSH if known.source is Source.LISTING else Source.LISTING
+            candidates = sorted(
+                (
+                    candidate
+                    for candidate in self._by_numbers[other].get(
+                        _numbers(known.call), ()
+                    )
+                    if id(candidate) not in visited and _same(known, candidate)
+                ),
+                key=lambda candidate: abs(candidate.call.time - known.call.time),
+            )
+            for candidate in candidates:
+                if len(visited) >= PAIRING_SEARCH_LIMIT:
+                    return False
+                visited.add(id(candidate))
+                partner = candidate.partner
+                if partner is None or (partner is not _FORGOTTEN and claim(partner)):
+                    known.partner, candidate.partner = candidate, known
+                    return True
+            return False
+
+        return claim(taken)
 
     def _note_latest(self, call: MissedCall) -> None:
         if self.latest is None or call.time >= self.latest.time:
             self.latest = call
 
-    def _forget_before(self, bound: datetime) -> None:
-        """Drop calls that no later window can return again."""
-        self._seen = {key: seen for key, seen in self._seen.items() if seen[0] >= bound}
-        self._pushed = [
-            pushed for pushed in self._pushed if pushed.time >= bound - PUSH_MATCH
-        ]
+    def _forget(self, now: datetime) -> None:
+        """Drop calls that no later window or accepted push can bring back."""
+        bound = self.window(now).start - PUSH_MATCH
+        self._listed = {
+            key: group
+            for key, group in self._listed.items()
+            if group[0].call.time >= bound
+        }
+        self._pushed = {
+            key: pushed
+            for key, pushed in self._pushed.items()
+            if pushed.call.time >= bound
+        }
+        for by_numbers in self._by_numbers.values():
+            for numbers, group in list(by_numbers.items()):
+                kept = [known for known in group if known.call.time >= bound]
+                for known in group:
+                    partner = known.partner
+                    if (
+                        known.call.time < bound
+                        and partner is not None
+                        and partner is not _FORGOTTEN
+                    ):
+                        # Its copy stays paired: it is this call, not another.
+                        partner.partner = _FORGOTTEN
+                if kept:
+                    by_numbers[numbers] = kept
+                else:
+                    del by_numbers[numbers]
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the state in a JSON-ready form."""
+        """Return the state in a JSON-ready form; partners as indexes into `calls`."""
+        known = [
+            *(listed for group in self._listed.values() for listed in group),
+            *self._pushed.values(),
+        ]
+        index = {id(item): position for position, item in enumerate(known)}
         return {
             "version": STATE_VERSION,
             "last_poll": _to_ms(self.last_poll) if self.last_poll else None,
-            "seen": [
-                [key, _to_ms(time), count] for key, (time, count) in self._seen.items()
-            ],
             "latest": missed_call_to_dict(self.latest) if self.latest else None,
-            "pushed": [missed_call_to_dict(call) for call in self._pushed],
+            "calls": [
+                {
+                    "key": item.key,
+                    "source": item.source.value,
+                    "partner": (
+                        None
+                        if item.partner is None
+                        else index.get(id(item.partner), -1)
+                    ),
+                    "call": missed_call_to_dict(item.call),
+                }
+                for item in known
+            ],
         }
 
     @classmethod
     def from_dict(cls, data: Any) -> MissedCallTracker:
         """Rebuild a tracker from `as_dict` output; ValueError if it is damaged."""
-        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        if not isinstance(data, dict) or data.get("version") not in (1, STATE_VERSION):
             raise ValueError("unknown or missing state version")
         tracker = cls()
         try:
             if data["last_poll"] is not None:
                 tracker.last_poll = _from_ms(data["last_poll"])
-            for key, time, count in data["seen"]:
-                if not isinstance(key, str) or not isinstance(count, int) or count < 1:
-                    raise ValueError("malformed seen call")
-                tracker._seen[key] = (_from_ms(time), count)
             if data["latest"] is not None:
                 tracker.latest = missed_call_from_dict(data["latest"])
-            tracker._pushed = [
-                missed_call_from_dict(call) for call in data.get("pushed", [])
-            ]
-        except (KeyError, TypeError, OverflowError, OSError) as err:
+            if data["version"] == 1:
+                tracker._take_version_1(data)
+            else:
+                tracker._take_calls(data["calls"])
+        except (KeyError, TypeError, IndexError, OverflowError, OSError) as err:
             raise ValueError(f"malformed state: {err!r}") from err
         return tracker
 
+    def _take_calls(self, records: Any) -> None:
+        known = [_known_from_dict(record) for record in records]
+        for item, record in zip(known, records, strict=True):
+            partner = record["partner"]
+            if partner is None:
+                continue
+            if isinstance(partner, bool) or not isinstance(partner, int):
+                raise TypeError("malformed partner")
+            item.partner = _FORGOTTEN if partner < 0 else known[partner]
+            if item.partner is not _FORGOTTEN and item.partner.source is item.source:
+                raise TypeError("a call paired within its own source")
+        for item in known:
+            self._remember(item)
+            if item.source is Source.LISTING:
+                self._listed.setdefault(item.key, []).append(item)
+            else:
+                self._pushed[item.key] = item
 
-def _same_call(polled: MissedCall, pushed: MissedCall) -> bool:
-    """Tell whether a polled row and a pushed call are one call."""
-    if polled.call_id and polled.call_id == pushed.call_id:
-        return polled.direction == pushed.direction
-    return (
-        polled.direction == pushed.direction
-        and polled.caller_number == pushed.caller_number
-        and polled.called_number == pushed.called_number
-        and abs(polled.time - pushed.time) <= PUSH_MATCH
-    )
+    def _take_version_1(self, data: dict[str, Any]) -> None:
+        """Take the state of releases before pushes and listings were told apart.
+
+        It kept only the keys of listed calls: they stay known, and pair with nothing.
+        """
+        for key, time, count in data["seen"]:
+            if not isinstance(key, str) or not isinstance(count, int) or count < 1:
+                raise TypeError("malformed seen call")
+            call = MissedCall(time=_from_ms(time), caller_number=None)
+            self._listed[key] = [
+                self._remember(_Known(call, key, Source.LISTING, _FORGOTTEN))
+                for _ in range(count)
+            ]
+        for record in data.get("pushed", []):
+            call = missed_call_from_dict(record)
+            self._pushed[call.key] = self._remember(_Known(call, call.key, Source.PUSH))
+
+
+def _known_from_dict(record: Any) -> _Known:
+    if not isinstance(record, dict):
+        raise TypeError("a remembered call is not an object")
+    key = record["key"]
+    if not isinstance(key, str):
+        raise TypeError("malformed remembered call")
+    return _Known(missed_call_from_dict(record["call"]), key, Source(record["source"]))
 
 
 def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:
@@ -195,6 +374,8 @@ def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:
     return {
         "time": _to_ms(call.time),
         "caller_number": call.caller_number,
+        "caller_number_raw": call.caller_number_raw,
+        "caller_withheld": call.caller_withheld,
         "caller_name": call.caller_name,
         "called_number": call.called_number,
         "call_id": call.call_id,
@@ -205,16 +386,26 @@ def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:
 def missed_call_from_dict(data: Any) -> MissedCall:
     """Rebuild a missed call from `missed_call_to_dict` output."""
     if not isinstance(data, dict):
-        raise ValueError("malformed missed call")  # noqa: TRY004 - damaged state
+        raise TypeError("malformed missed call")
     texts = {
         field: data.get(field)
-        for field in ("caller_number", "caller_name", "called_number", "call_id")
+        for field in (
+            "caller_number",
+            "caller_number_raw",
+            "caller_name",
+            "called_number",
+            "call_id",
+        )
     }
+    withheld = data.get("caller_withheld", False)
     if not all(value is None or isinstance(value, str) for value in texts.values()):
-        raise ValueError("malformed missed call")
+        raise TypeError("malformed missed call")
+    if not isinstance(withheld, bool):
+        raise TypeError("malformed missed call")
     return MissedCall(
         time=_from_ms(data["time"]),
         direction=CallDirection(data["direction"]),
+        caller_withheld=withheld,
         **texts,
     )
 

@@ -18,13 +18,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .announcer import missed_call_attributes
 from .coordinator import (
     ACTIVE_CALLS,
     MISSED_CALLS,
     CallwatchConfigEntry,
     CallwatchCoordinator,
-    CallwatchData,
-    missed_call_attributes,
 )
 from .entity import CallwatchEntity
 
@@ -35,13 +34,17 @@ PARALLEL_UPDATES = 0
 class CallwatchSensorDescription(SensorEntityDescription):
     """Describes a Callwatch sensor."""
 
-    value_fn: Callable[[CallwatchData], StateType | datetime]
-    attributes_fn: Callable[[CallwatchData], dict[str, Any] | None] = lambda _: None
+    value_fn: Callable[[CallwatchCoordinator], StateType | datetime]
+    attributes_fn: Callable[[CallwatchCoordinator], dict[str, Any] | None] = (
+        lambda _: None
+    )
     capability: str | None = None
 
 
-def _latest_missed_attributes(data: CallwatchData) -> dict[str, Any] | None:
-    if (call := data.latest_missed_call) is None:
+def _latest_missed_attributes(
+    coordinator: CallwatchCoordinator,
+) -> dict[str, Any] | None:
+    if (call := coordinator.announcer.latest) is None:
         return None
     attributes = missed_call_attributes(call)
     del attributes["caller_number"], attributes["direction"]
@@ -53,16 +56,16 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         key="active_calls",
         translation_key="active_calls",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: (
-            None if data.active_calls is None else len(data.active_calls)
+        value_fn=lambda coordinator: (
+            None if (calls := coordinator.data.active_calls) is None else len(calls)
         ),
         capability=ACTIVE_CALLS,
     ),
     CallwatchSensorDescription(
         key="latest_missed_caller",
         translation_key="latest_missed_caller",
-        value_fn=lambda data: (
-            call.caller_number if (call := data.latest_missed_call) else None
+        value_fn=lambda coordinator: (
+            call.caller_number if (call := coordinator.announcer.latest) else None
         ),
         attributes_fn=_latest_missed_attributes,
         capability=MISSED_CALLS,
@@ -73,7 +76,7 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda data: data.polled_at,
+        value_fn=lambda coordinator: coordinator.data.polled_at,
     ),
 )
 
@@ -106,12 +109,12 @@ class CallwatchSensor(CallwatchEntity, SensorEntity):
     @property
     def native_value(self) -> StateType | datetime:
         """Return the sensor's value."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        return self.entity_description.value_fn(self.coordinator)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the details that go with the value."""
-        return self.entity_description.attributes_fn(self.coordinator.data)
+        return self.entity_description.attributes_fn(self.coordinator)
 
     def written_state(self) -> tuple[Any, ...]:
         """Return availability, value and attributes."""

@@ -17,8 +17,9 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .announcer import missed_call_attributes
 from .const import DOMAIN
-from .coordinator import CallwatchConfigEntry, missed_call_attributes
+from .coordinator import CallwatchConfigEntry
 from .providers import ProviderError
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"

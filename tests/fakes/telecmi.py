@@ -46,6 +46,8 @@ class FakeTelecmi:
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # Answer every request with this handler instead (malformed or endless replies).
     reply_override: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
+    # Called after each page is served: a call that arrives while pages are read.
+    after_page: Callable[[str, int], None] | None = None
 
     @property
     def prefix(self) -> str:
@@ -136,6 +138,8 @@ class FakeTelecmi:
             reverse=True,
         )
         cdr = rows[(page - 1) * limit : page * limit]
+        if self.after_page is not None:
+            self.after_page(path, page)
         if self.region == "india":
             return web.json_response({"total": len(rows), "cdr": cdr, "code": "200"})
         return web.json_response({"count": len(rows), "cdr": cdr})

@@ -1,0 +1,344 @@
+"""Every missed call exactly once, through Home Assistant, the webhook and the fakes.
+
+One test per case that broke it before: a call listed before its push, a push retried
+after the overlap, numbers written two ways, look-alike calls, one id twice in a listing,
+an unreadable row, the idle cursor never saved, a push from the future, a long
+Retry-After, and a role refused everything without a repair issue.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+import logging
+from typing import Any
+
+from aiohttp import web
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.callwatch.announcer import storage_key
+from custom_components.callwatch.const import DOMAIN, EVENT_MISSED_CALL
+
+from .conftest import next_poll, setup_entry
+from .fakes.enswitch import FakeEnswitch
+from .fakes.server import FaultPlan
+from .fakes.telecmi import FakeTelecmi, cdr_push
+
+TELECMI_LATEST = "sensor.telecmi_1111113_latest_missed_caller"
+ENSWITCH_LATEST = "sensor.alice_pbx_example_com_latest_missed_caller"
+ENSWITCH_EVENT = "event.alice_pbx_example_com_missed_call"
+WEBHOOK = "/api/webhook/telecmi_webhook_id"
+APP_ID = 1111113
+
+
+async def _push(client: Any, payload: dict[str, Any]) -> None:
+    response = await client.post(WEBHOOK, json=payload)
+    assert response.status == HTTPStatus.OK
+
+
+def _callers(events: list[Any]) -> list[str | None]:
+    return [event.data["caller_number"] for event in events]
+
+
+async def test_a_call_listed_before_its_push_is_announced_once(
+    hass: HomeAssistant,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The listing's `_id` and the push's `cmiuuid` differ; the call is the same."""
+    await setup_entry(hass, telecmi_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    client = await hass_client_no_auth()
+    now = freezer().timestamp()
+    telecmi.add_missed_call(now - 20, "+919811111111", "+918000000000")
+    await next_poll(hass, freezer)
+    assert _callers(events) == ["+919811111111"]
+    await _push(
+        client,
+        cdr_push(APP_ID, "conv-1", "missed", now - 20, from_="+919811111111"),
+    )
+    await next_poll(hass, freezer)
+    assert _callers(events) == ["+919811111111"]
+
+
+async def test_numbers_written_two_ways_are_one_call(
+    hass: HomeAssistant,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The listing writes `to` as a number and `from` without "+"; the push "+91..."."""
+    await setup_entry(hass, telecmi_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    client = await hass_client_no_auth()
+    now = freezer().timestamp()
+    await _push(
+        client,
+        cdr_push(
+            APP_ID,
+            "conv-2",
+            "missed",
+            now - 20,
+            from_="+91 98111 11111",
+            virtual_number="+918000000000",
+        ),
+    )
+    telecmi.add_missed_call(now - 20, 919811111111, 918000000000)
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    assert _callers(events) == ["+919811111111"]
+    assert events[0].data["caller_number_raw"] == "+91 98111 11111"
+    assert events[0].data["called_number"] == "+918000000000"
+
+
+async def test_a_push_retried_after_the_overlap_is_not_announced_again(
+    hass: HomeAssistant,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, telecmi_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    client = await hass_client_no_auth()
+    now = freezer().timestamp()
+    push = cdr_push(APP_ID, "conv-3", "missed", now - 5, from_="+919811111111")
+    await _push(client, push)
+    telecmi.add_missed_call(now - 5, "+919811111111", "+918000000000")
+    for _ in range(40):  # twenty minutes of polls
+        await next_poll(hass, freezer)
+    await _push(client, push)
+    await _push(client, push)
+    assert _callers(events) == ["+919811111111"]
+
+
+async def test_look_alike_calls_are_not_merged(
+    hass: HomeAssistant,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A redial a minute later, and two withheld callers to one line, are four calls.
+
+    The poll then lists all four (under other ids, in the other order); each row claims
+    the pushed call nearest in time, and nothing is announced twice.
+    """
+    await setup_entry(hass, telecmi_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    client = await hass_client_no_auth()
+    now = freezer().timestamp()
+    for conversation, when, caller in (
+        ("redial-1", now - 100, "+919811111111"),
+        ("redial-2", now - 40, "+919811111111"),
+        ("withheld-1", now - 90, "anonymous"),
+        ("withheld-2", now - 30, "anonymous"),
+    ):
+        await _push(
+            client, cdr_push(APP_ID, conversation, "missed", when, from_=caller)
+        )
+    assert _callers(events) == ["+919811111111", "+919811111111", None, None]
+    assert [event.data["caller_withheld"] for event in events] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    telecmi.add_missed_call(now - 41, 919811111111, 918000000000)
+    telecmi.add_missed_call(now - 31, "anonymous", 918000000000)
+    await next_poll(hass, freezer)
+    telecmi.add_missed_call(now - 101, 919811111111, 918000000000)
+    telecmi.add_missed_call(now - 91, "anonymous", 918000000000)
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    assert len(events) == 4
+
+
+async def test_one_id_twice_in_a_listing_is_one_call(
+    hass: HomeAssistant,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A call arriving while the pages are read shifts a row onto the next page."""
+    await setup_entry(hass, telecmi_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    now = freezer().timestamp()
+    for index in range(60):
+        telecmi.add_missed_call(now - 100 + index, f"+9198000{index:05d}")
+
+    def a_call_arrives(path: str, page: int) -> None:
+        if path == "missed" and page == 1:
+            telecmi.add_missed_call(now - 1, "+919899999999")
+
+    telecmi.after_page = a_call_arrives
+    await next_poll(hass, freezer)
+    telecmi.after_page = None
+    await next_poll(hass, freezer)
+    callers = _callers(events)
+    assert len(callers) == len(set(callers)) == 61
+
+
+async def test_an_unreadable_row_is_skipped_and_the_rest_counts(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    now = freezer().timestamp()
+
+    async def reply(request: web.Request) -> web.Response:
+        action = request.path.split("/api/json/")[1]
+        data: list[dict[str, Any]] = []
+        if action.startswith("calls/missed"):
+            data = [
+                {"callerid": "+6491110000", "time": "yesterday"},
+                {"callerid": "+6491234567", "time": int(now) - 10, "uniqueid": "u1"},
+            ]
+        return web.json_response({"responses": [{"code": "200"}], "data": data})
+
+    enswitch.reply_override = reply
+    for _ in range(3):
+        await next_poll(hass, freezer)
+    assert _callers(events) == ["+6491234567"]
+    assert hass.states.get(ENSWITCH_LATEST).state == "+6491234567"
+    warnings = [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "skipped a row" in record.getMessage()
+    ]
+    assert warnings == [
+        "Enswitch: skipped a row of calls/missed/list without a usable 'time'; "
+        "the rest of the reply counts"
+    ]
+    # The cursor moves on.
+    await hass.config_entries.async_unload(enswitch_entry.entry_id)
+    stored = hass_storage[storage_key(enswitch_entry.entry_id)]["data"]
+    assert stored["last_poll"] == int(freezer().timestamp() * 1000)
+
+
+async def test_the_idle_cursor_reaches_the_disk(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Polls every 30 s do not put off the write of the cursor for ever."""
+    key = storage_key(enswitch_entry.entry_id)
+    await setup_entry(hass, enswitch_entry)
+    writes = []
+    for _ in range(24):  # twelve minutes
+        await next_poll(hass, freezer)
+        if key in hass_storage:
+            writes.append(hass_storage[key]["data"]["last_poll"])
+    assert writes, "the cursor was never written"
+    age = freezer().timestamp() * 1000 - hass_storage[key]["data"]["last_poll"]
+    assert age <= 5 * 60 * 1000 + 31_000
+    # A bounded rate: at most one write in five minutes while nothing is announced.
+    assert len(set(writes)) <= 3
+
+
+async def test_an_announcement_reaches_the_disk_within_seconds(
+    hass: HomeAssistant,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A poll right after a push does not put off writing what the push announced."""
+    key = storage_key(telecmi_entry.entry_id)
+    await setup_entry(hass, telecmi_entry)
+    await next_poll(hass, freezer, 400)
+    client = await hass_client_no_auth()
+    now = freezer().timestamp()
+    await _push(
+        client, cdr_push(APP_ID, "conv-s", "missed", now, from_="+919811111111")
+    )
+    await telecmi_entry.runtime_data.async_refresh()
+    await next_poll(hass, freezer, 11)
+    assert "919811111111" in str(hass_storage[key]["data"])
+
+
+async def test_a_push_from_the_future_is_refused(
+    hass: HomeAssistant,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Stamped a day ahead (a skewed clock, a forged push): neither latest nor saved."""
+    await setup_entry(hass, telecmi_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    client = await hass_client_no_auth()
+    now = freezer().timestamp()
+    await _push(
+        client, cdr_push(APP_ID, "conv-p", "missed", now - 60, from_="+919811111111")
+    )
+    await _push(
+        client,
+        cdr_push(APP_ID, "conv-f", "missed", now + 86400, from_="+919822222222"),
+    )
+    assert _callers(events) == ["+919811111111"]
+    assert hass.states.get(TELECMI_LATEST).state == "+919811111111"
+    await hass.config_entries.async_unload(telecmi_entry.entry_id)
+    stored = str(hass_storage[storage_key(telecmi_entry.entry_id)]["data"])
+    assert "919822222222" not in stored
+
+
+async def test_a_long_retry_after_skips_no_calls(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A provider asking for 30 hours' rest is asked again within the hour."""
+    await setup_entry(hass, enswitch_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    enswitch.fault = FaultPlan(status=429, retry_after=str(30 * 3600), times=1)
+    await next_poll(hass, freezer)
+    served = len(enswitch.requests)
+    enswitch.add_missed_call(freezer().timestamp() + 60, "+6491234567")
+    await next_poll(hass, freezer, 1800)
+    assert len(enswitch.requests) == served
+    await next_poll(hass, freezer, 1801)
+    assert len(enswitch.requests) > served
+    assert _callers(events) == ["+6491234567"]
+
+
+async def test_a_role_refused_everything_raises_both_repairs(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    enswitch.active_role = enswitch.missed_role = False
+    await next_poll(hass, freezer)
+    for capability in ("active_calls", "missed_calls"):
+        issue_id = f"{enswitch_entry.entry_id}_{capability}_forbidden"
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    enswitch.active_role = enswitch.missed_role = True
+    await next_poll(hass, freezer)
+    assert not [
+        issue
+        for (domain, _), issue in issue_registry.issues.items()
+        if domain == DOMAIN
+    ]

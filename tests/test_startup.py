@@ -1,0 +1,148 @@
+"""Calls missed while Home Assistant was stopped reach automations, once, after start-up."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant import loader
+from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    async_test_home_assistant,
+)
+
+from custom_components.callwatch.announcer import storage_key
+from custom_components.callwatch.const import EVENT_MISSED_CALL
+
+from .conftest import next_poll, setup_entry
+from .fakes.enswitch import FakeEnswitch
+
+EVENT = "event.alice_pbx_example_com_missed_call"
+COUNTER = "counter.missed_calls"
+AUTOMATION = {
+    "automation": [
+        {
+            "alias": "Count missed calls",
+            "mode": "queued",
+            "triggers": [{"trigger": "event", "event_type": EVENT_MISSED_CALL}],
+            "actions": [
+                {"action": "counter.increment", "target": {"entity_id": COUNTER}}
+            ],
+        }
+    ]
+}
+
+
+async def _set_up_automation(hass: HomeAssistant) -> None:
+    assert await async_setup_component(
+        hass, "counter", {"counter": {"missed_calls": {}}}
+    )
+    assert await async_setup_component(hass, "automation", AUTOMATION)
+
+
+async def _start(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let Home Assistant finish starting, and the second after it pass."""
+    await hass.async_start()
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def test_calls_found_during_start_up_wait_for_automations(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Found by the first poll while starting; announced once it has started."""
+    await setup_entry(hass, enswitch_entry)
+    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
+    freezer.tick(timedelta(hours=2))
+    now = freezer().timestamp()
+    enswitch.add_missed_call(now - 3600, "+6491110000", uniqueid="u1")
+    enswitch.add_missed_call(now - 60, "+6492220000", uniqueid="u2")
+
+    hass.set_state(CoreState.not_running)
+    await _set_up_automation(hass)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
+    await hass.async_block_till_done()
+    assert events == []
+    assert hass.states.get(EVENT).state == "unknown"
+
+    await _start(hass, freezer)
+    assert [event.data["caller_number"] for event in events] == [
+        "+6491110000",
+        "+6492220000",
+    ]
+    assert all(event.data["catch_up"] for event in events)
+    assert hass.states.get(COUNTER).state == "2"
+    assert hass.states.get(EVENT).attributes["catch_up"] is True
+
+    # Later calls are live, not catch-ups.
+    enswitch.add_missed_call(freezer().timestamp(), "+6493330000", uniqueid="u3")
+    await next_poll(hass, freezer)
+    assert [event.data["catch_up"] for event in events] == [True, True, False]
+    assert hass.states.get(COUNTER).state == "3"
+
+
+async def test_a_restart_through_start_up_reaches_an_automation_once(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A second Home Assistant starts from what the first saved when it stopped."""
+    await setup_entry(hass, enswitch_entry)
+    enswitch.add_missed_call(freezer().timestamp() - 5, "+6490000000", uniqueid="u0")
+    await next_poll(hass, freezer)
+    # Stopping Home Assistant saves what was announced; the second run starts from
+    # exactly that (the entry is unloaded only to end this test's first run).
+    await hass.async_stop()
+    key = storage_key(enswitch_entry.entry_id)
+    saved = copy.deepcopy(hass_storage[key])
+    assert saved["data"]["last_poll"] == int(freezer().timestamp() * 1000)
+    await hass.config_entries.async_unload(enswitch_entry.entry_id)
+    hass_storage[key] = saved
+
+    # Stopped for three hours; three calls are missed meanwhile.
+    freezer.tick(timedelta(hours=3))
+    now = freezer().timestamp()
+    for minutes, caller in ((170, "+6491110000"), (90, "+6492220000"), (1, "+649333")):
+        enswitch.add_missed_call(now - 60 * minutes, caller)
+
+    async with async_test_home_assistant(
+        initial_state=CoreState.not_running
+    ) as restarted:
+        restarted.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        await _set_up_automation(restarted)
+        events = async_capture_events(restarted, EVENT_MISSED_CALL)
+        entry = MockConfigEntry(
+            domain=enswitch_entry.domain,
+            entry_id=enswitch_entry.entry_id,
+            title=enswitch_entry.title,
+            unique_id=enswitch_entry.unique_id,
+            data=dict(enswitch_entry.data),
+        )
+        entry.add_to_hass(restarted)
+        assert await restarted.config_entries.async_setup(entry.entry_id)
+        await restarted.async_block_till_done()
+        await _start(restarted, freezer)
+        assert [event.data["caller_number"] for event in events] == [
+            "+6491110000",
+            "+6492220000",
+            "+649333",
+        ]
+        assert restarted.states.get(COUNTER).state == "3"
+        await next_poll(restarted, freezer)
+        assert restarted.states.get(COUNTER).state == "3"
+        await restarted.config_entries.async_unload(entry.entry_id)
+        await restarted.async_stop()
