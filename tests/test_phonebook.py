@@ -1,0 +1,747 @@
+"""The phonebook: typed entries, vCard and CSV contacts files, and lookups.
+
+The files under fixtures/phonebook/ are written as phones and services export them:
+iphone.vcf (iOS Contacts, vCard 3.0), google.vcf (Google Contacts' vCard export),
+android21.vcf (Android's vCard 2.1 with quoted-printable names), v4.vcf (RFC 6350),
+google.csv (Google CSV), outlook.csv (Outlook's CSV, Windows-1252), simple.csv and
+headerless.csv (written by hand).
+"""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+import time
+from typing import Any
+
+import pytest
+
+from custom_components.callwatch import phonebook
+from custom_components.callwatch.phonebook import (
+    MAX_CONTACTS_FILE_BYTES,
+    MAX_NAME_LENGTH,
+    MAX_PROBLEM_TEXT,
+    MAX_PROBLEMS,
+    ContactsFileError,
+    EntrySource,
+    FileErrorReason,
+    Phonebook,
+    PhonebookEntry,
+    PhonebookSource,
+    Problem,
+    ProblemReason,
+    build_phonebook,
+    read_contacts_file,
+    read_typed_entries,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "phonebook"
+
+
+def _names(source: PhonebookSource) -> dict[str, str]:
+    return {number: entry.name for number, entry in source.entries.items()}
+
+
+def _problems(source: PhonebookSource) -> list[tuple[int, str, str, int | None]]:
+    return [
+        (problem.line, problem.reason, problem.text, problem.contact)
+        for problem in source.problems
+    ]
+
+
+def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# Typed entries
+
+
+def test_typed_entries_in_both_orders_with_comments_and_bad_lines() -> None:
+    text = (
+        "# Numbers the family calls from\n"
+        "09 555 0102, Home\n"
+        "\n"
+        "   +64 21 555 0101 ,  Mere Ngata   \n"
+        "Zoë Wilson, 0064 22 555 0121\n"
+        "021 555 0130, Smith, Jo\n"
+        "Harbour Plumbing, Ltd, 0800 83 83 83\n"
+        "210, Reception\n"
+        "0003*210, Night desk\n"
+        "just a name\n"
+        "Alice, call me\n"
+        "022 555 0199,\n"
+        "027 555 0122, 09 555 0140\n"
+        "  # an indented comment\n"
+    )
+    typed = read_typed_entries(text, "NZ")
+    assert _names(typed) == {
+        "+6495550102": "Home",
+        "+64215550101": "Mere Ngata",
+        "+64225550121": "Zoë Wilson",
+        "+64215550130": "Smith, Jo",
+        "+64800838383": "Harbour Plumbing, Ltd",
+        "210": "Reception",
+        "0003*210": "Night desk",
+    }
+    assert _problems(typed) == [
+        (10, "no_separator", "just a name", None),
+        (11, "not_a_number", "Alice, call me", None),
+        (12, "no_name", "022 555 0199,", None),
+        (13, "no_name", "027 555 0122, 09 555 0140", None),
+    ]
+    assert typed.problem_count == 4
+    assert typed.contacts == 7
+    assert typed.numbers == 7
+    assert typed.error is None
+    assert typed.entries["+64215550101"] == PhonebookEntry(
+        "Mere Ngata", EntrySource.TYPED, 4
+    )
+
+
+def test_typed_duplicate_number_keeps_the_first_line() -> None:
+    typed = read_typed_entries(
+        "09 555 0102, Home\n+64 9 555 0102, House\n(09) 555-0102, Home\n", "NZ"
+    )
+    assert _names(typed) == {"+6495550102": "Home"}
+    # The same name again is no mistake; another name is.
+    assert _problems(typed) == [(2, "duplicate_number", "+64 9 555 0102, House", None)]
+    assert typed.contacts == 1
+    assert typed.shared_numbers == 0
+
+
+@pytest.mark.parametrize("text", [None, "", "\n\n  \n", "# nothing yet\n"])
+def test_no_typed_entries(text: str | None) -> None:
+    typed = read_typed_entries(text, "NZ")
+    assert typed == PhonebookSource(entries={})
+    assert typed.numbers == 0
+
+
+def test_typed_entries_with_windows_line_breaks() -> None:
+    typed = read_typed_entries("021 555 0101, Mere\r\nbad\r\n09 555 0102, Home", "NZ")
+    assert _names(typed) == {"+64215550101": "Mere", "+6495550102": "Home"}
+    assert _problems(typed) == [(2, "no_separator", "bad", None)]
+
+
+def test_typed_entries_in_india_and_the_united_states() -> None:
+    india = read_typed_entries(
+        "98765 43210, Priya\n+91 91234 56789, Arjun\n022 2345 6789, Office\n", "IN"
+    )
+    assert _names(india) == {
+        "+919876543210": "Priya",
+        "+919123456789": "Arjun",
+        "+912223456789": "Office",
+    }
+    united_states = read_typed_entries(
+        "(212) 555-0123, José\n011 64 9 555 0102, Auckland office\n", "US"
+    )
+    assert _names(united_states) == {
+        "+12125550123": "José",
+        "+6495550102": "Auckland office",
+    }
+
+
+def test_typed_entries_without_a_country_need_international_numbers() -> None:
+    typed = read_typed_entries("+64 9 555 0102, Home\n09 555 0102, Home too\n", None)
+    assert _names(typed) == {"+6495550102": "Home"}
+    assert _problems(typed) == [(2, "not_a_number", "09 555 0102, Home too", None)]
+
+
+def test_names_are_cleaned_and_bounded() -> None:
+    decomposed = "Zoe\u0308"
+    long_name = "Te Whare " * 20
+    typed = read_typed_entries(
+        f"021 555 0101, {decomposed}\n"
+        f"021 555 0102, {long_name}\n"
+        "021 555 0103, Mere\tNgata\x07  (work)\n"
+        "021 555 0104, \x00\x01\n",
+        "NZ",
+    )
+    names = _names(typed)
+    assert names["+64215550101"] == "Zoë"
+    assert len(names["+64215550102"]) == MAX_NAME_LENGTH
+    assert names["+64215550102"].startswith("Te Whare Te Whare")
+    assert names["+64215550102"].endswith("…")
+    assert names["+64215550103"] == "Mere Ngata (work)"
+    # Problems show no control characters either.
+    assert _problems(typed) == [(4, "no_name", "021 555 0104,", None)]
+
+
+def test_problems_are_capped_and_their_text_shortened() -> None:
+    text = "\n".join(f"line {index} without a separator" for index in range(150))
+    text += "\n" + "x" * 500
+    typed = read_typed_entries(text, "NZ")
+    assert typed.problem_count == 151
+    assert len(typed.problems) == MAX_PROBLEMS
+    assert typed.problems[0] == Problem(
+        1, ProblemReason.NO_SEPARATOR, "line 0 without a separator"
+    )
+    assert typed.problems[-1].line == MAX_PROBLEMS
+    long = read_typed_entries("x" * 500, "NZ").problems[0].text
+    assert long == "x" * (MAX_PROBLEM_TEXT - 1) + "…"
+
+
+# vCard
+
+
+def test_iphone_vcard() -> None:
+    contacts = read_contacts_file(FIXTURES / "iphone.vcf", "NZ")
+    assert contacts.error is None
+    # National, international and 00 forms of one number are one entry.
+    assert _names(contacts) == {
+        "+64215550101": "Mere Ngata",
+        "+6495550102": "Mere Ngata",
+        "+6445550103": "Mere Ngata",
+        "+64800838383": "Harbour Plumbing Ltd",
+        "210": "Reception",
+    }
+    assert contacts.entries["+6445550103"] == PhonebookEntry(
+        "Mere Ngata", EntrySource.CONTACTS_FILE, 9
+    )
+    # Jo Smith has no number: not a contact of the phonebook, and no problem.
+    assert contacts.contacts == 3
+    assert contacts.numbers == 5
+    assert contacts.shared_numbers == 0
+    assert contacts.problems == ()
+
+
+def test_google_vcard() -> None:
+    contacts = read_contacts_file(FIXTURES / "google.vcf", "NZ")
+    assert contacts.error is None
+    assert _names(contacts) == {
+        "+64215550111": "Āperahama Te Rangi",
+        "+6495550112": "Āperahama Te Rangi",
+        "+64225550121": "Zoë Wilson",
+        # The home line both Wilsons list: the first contact in the file names it.
+        "+6495550120": "Zoë Wilson",
+        "+64275550122": "Liam Wilson",
+        "+819012345678": "山田太郎",
+        # Folded lines are joined (RFC 6350 3.2), escaped commas read.
+        "+6435550130": (
+            "Te Rūnanga o Ngāi Tahu — Whakaraupō Office, Reception and After Hours Line"
+        ),
+    }
+    # A folded NOTE that holds "TEL:" is still the note.
+    assert "+6495550199" not in contacts.entries
+    assert contacts.shared_numbers == 1
+    assert contacts.contacts == 5
+    assert contacts.problems == ()
+
+
+def test_android_vcard_21_with_quoted_printable_names_in_india() -> None:
+    contacts = read_contacts_file(FIXTURES / "android21.vcf", "IN")
+    assert contacts.error is None
+    assert _names(contacts) == {
+        "+919876543210": "प्रिया शर्मा",
+        "+912223456789": "प्रिया शर्मा",
+        "+912223456700": "प्रिया शर्मा",
+        "+919123456789": "Arjun Kumar",
+        # N alone, in ISO-8859-1, with the bare QUOTED-PRINTABLE parameter.
+        "+4915123456789": "Jürgen Müller",
+    }
+    assert contacts.contacts == 3
+    assert contacts.problems == ()
+
+
+def test_vcard_4_tel_uris() -> None:
+    contacts = read_contacts_file(FIXTURES / "v4.vcf", "US")
+    assert _names(contacts) == {
+        "+6491234567": "Ana García",
+        "+12125550123": "Ana García",
+    }
+    assert contacts.entries["+12125550123"].line == 6
+
+
+def test_vcard_names_fall_back_from_fn_to_n_to_org(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "names.vcf",
+        "BEGIN:VCARD\nVERSION:3.0\nFN:+64 21 555 0101\nN:Ngata;Mere;Aroha;Dr;QSM\n"
+        "TEL:021 555 0101\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:\nN:;;;;\nORG:Ngata\\; Sons;Sales\n"
+        "TEL:021 555 0102\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nN:Wilson;Zoë,Anne;;;\nFN:Zoë Wilson\n"
+        "FN:Zoë A. Wilson\nTEL:021 555 0103\nEND:VCARD\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert _names(contacts) == {
+        # FN that is the number again is no name.
+        "+64215550101": "Dr Mere Aroha Ngata QSM",
+        # An escaped ";" in ORG stays in the organisation's name.
+        "+64215550102": "Ngata; Sons",
+        # The first FN.
+        "+64215550103": "Zoë Wilson",
+    }
+
+
+def test_vcard_content_line_details(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "details.vcf",
+        "\ufeffbegin:vcard\r\n"
+        "version:3.0\r\n"
+        'fn;X-NOTE="calls from: the office; mostly":Mere Ngata\r\n'
+        'tel;type="cell,voice";X-LABEL="Mobile: new":021 555 0101\r\n'
+        'tel;X-BROKEN="unterminated:021 555 0102\r\n'
+        "  TEL:021 555 0103\r\n"
+        "a line without a colon\r\n"
+        "END:\r\n"
+        "Item7.Tel;Type=Work:09\\,555 0104\r\n"
+        "TEL;VALUE=uri:tel:%2B64-9-555-0105\r\n"
+        "X-PHONETIC-FIRST-NAME:TEL:09 555 0106\r\n"
+        "end:vcard",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert _names(contacts) == {
+        "+64215550101": "Mere Ngata",
+        "+6495550105": "Mere Ngata",
+    }
+    # "09,555 0104" is not a number: the escaped comma is read as a comma. An END
+    # of something else does not end the card; the file's last line needs no break.
+    assert _problems(contacts) == [(9, "not_a_number", "09,555 0104", 1)]
+
+
+def test_vcard_quoted_printable_quirks(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "quirks.vcf",
+        "BEGIN:VCARD\nVERSION:2.1\n"
+        "FN;CHARSET=NOT-A-CHARSET;ENCODING=QUOTED-PRINTABLE:Zo=C3=AB=\n"
+        " Wilson\n"
+        "TEL;CELL;ENCODING=QUOTED-PRINTABLE:021=20555=200101\n"
+        "NOTE;ENCODING=QUOTED-PRINTABLE:a note that ends the card=\n"
+        "END:VCARD\n"
+        "BEGIN:VCARD\nVERSION:2.1\nFN:Mere\nTEL:09 555 0102\nEND:VCARD\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    # An unknown charset is read as UTF-8; a soft line break keeps what follows it,
+    # but not the card's END.
+    assert _names(contacts) == {"+64215550101": "Zoë Wilson", "+6495550102": "Mere"}
+    assert contacts.problems == ()
+
+
+def test_malformed_vcards_are_skipped_and_the_rest_counts(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "broken.vcf",
+        "END:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Cut Short\nTEL:021 555 0101\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Mere Ngata\nTEL:021 555 0102\n"
+        "TEL:please call the office\nTEL:1-800-FLOWERS\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nTEL:021 555 0103\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Only Words\nTEL:not one\nEND:VCARD\n"
+        "stray text between cards\n"
+        "BEGIN:VCARD\nVERSION:3.0\nN:Truncated;Tama\nTEL:021 555 0104\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error is None
+    assert _names(contacts) == {"+64215550102": "Mere Ngata"}
+    assert _problems(contacts) == [
+        (2, "unterminated_contact", "Cut Short", 1),
+        (10, "not_a_number", "please call the office", 2),
+        (11, "not_a_number", "1-800-FLOWERS", 2),
+        (13, "no_name", "021 555 0103", 3),
+        (20, "not_a_number", "not one", 4),
+        (23, "unterminated_contact", "Tama Truncated", 5),
+    ]
+    assert contacts.contacts == 1
+
+
+def test_a_vcf_without_cards(tmp_path: Path) -> None:
+    path = _write(tmp_path, "notes.vcf", "Mere: 021 555 0101\nZoë: 022 555 0121\n")
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.entries == {}
+    assert contacts.error == ContactsFileError(
+        str(path), FileErrorReason.NOT_VCARD, "no BEGIN:VCARD", 1
+    )
+
+
+def test_vcards_without_numbers(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "emails.VCARD",
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Jo\nEMAIL:jo@example.com\nEND:VCARD\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(str(path), FileErrorReason.NO_NUMBERS)
+    assert contacts.contacts == 0
+
+
+# CSV
+
+
+def test_google_csv() -> None:
+    contacts = read_contacts_file(FIXTURES / "google.csv", "NZ")
+    assert contacts.error is None
+    assert _names(contacts) == {
+        # " ::: " joins several numbers in one cell.
+        "+64215550101": "Mere Ngata",
+        "+64215550109": "Mere Ngata",
+        "+6495550102": "Mere Ngata",
+        "+6495550120": "Zoë Anne Wilson",
+        "+64275550122": "Liam Wilson",
+        "+64800838383": "Harbour Plumbing Ltd",
+        "+6445550103": "Tama Hēnare",
+        "+819012345678": "太郎 山田",
+    }
+    # Mere's address spans three lines: the rows after it keep their own line.
+    assert _problems(contacts) == [
+        (9, "not_a_number", "ask at reception", 6),
+        (10, "no_name", "Courier, * myContacts, Mobile, 022 555 0199", 7),
+    ]
+    assert contacts.entries["+64275550122"].line == 6
+    assert contacts.shared_numbers == 1
+    assert contacts.contacts == 6
+
+
+def test_google_csv_older_layout(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "contacts.csv",
+        "Name,Given Name,Additional Name,Family Name,Group Membership,"
+        "Phone 1 - Type,Phone 1 - Value,Phone 2 - Type,Phone 2 - Value\n"
+        "Mere Ngata,Mere,,Ngata,* myContacts,Mobile,021 555 0101,,\n"
+        ",Zoë,,Wilson,* myContacts,Home,09 555 0120 ::: 022 555 0121,,\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert _names(contacts) == {
+        "+64215550101": "Mere Ngata",
+        "+6495550120": "Zoë Wilson",
+        "+64225550121": "Zoë Wilson",
+    }
+
+
+def test_outlook_csv_in_windows_1252() -> None:
+    contacts = read_contacts_file(FIXTURES / "outlook.csv", "US")
+    assert _names(contacts) == {
+        "+12125550123": "José Peña",
+        "+12125550124": "José Peña",
+        "+12125550150": "Acme Corp",
+    }
+    # The fax column is not a phone.
+    assert "+12125550199" not in contacts.entries
+
+
+def test_simple_csv_with_a_header() -> None:
+    contacts = read_contacts_file(FIXTURES / "simple.csv", "NZ")
+    assert _names(contacts) == {
+        "+64215550101": "Mere Ngata",
+        "+6495550102": "Smith, Jo",
+        "210": "Reception",
+    }
+    assert contacts.problems == ()
+    assert contacts.contacts == 3
+
+
+def test_simple_csv_without_a_header() -> None:
+    contacts = read_contacts_file(FIXTURES / "headerless.csv", "NZ")
+    assert _names(contacts) == {
+        "+64215550101": "Mere Ngata",
+        "+6495550102": "Home",
+        "+64225550121": "Zoë Wilson",
+        "+6495550120": "Zoë Wilson",
+    }
+
+
+def test_headerless_csv_problems_and_other_separators(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "semicolons.csv",
+        "Mere Ngata;021 555 0101\n"
+        "Zoë Wilson;call her\n"
+        "022 555 0121;\n"
+        "Tama\tHēnare;+64 21 555 0104\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert _names(contacts) == {
+        "+64215550101": "Mere Ngata",
+        "+64215550104": "Tama Hēnare",
+    }
+    assert _problems(contacts) == [
+        (2, "not_a_number", "Zoë Wilson, call her", 2),
+        (3, "no_name", "022 555 0121", 3),
+    ]
+    tabs = _write(tmp_path, "tabs.csv", "Name\tPhone\nMere Ngata\t021 555 0101\n")
+    assert _names(read_contacts_file(tabs, "NZ")) == {"+64215550101": "Mere Ngata"}
+    # A first row without numbers and without known headers is a contact too.
+    wordy = _write(tmp_path, "wordy.csv", "Nobody,Nothing\nMere,021 555 0101\n")
+    contacts = read_contacts_file(wordy, "NZ")
+    assert _names(contacts) == {"+64215550101": "Mere"}
+    assert _problems(contacts) == [(1, "not_a_number", "Nobody, Nothing", 1)]
+
+
+def test_csv_header_without_a_number_column(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "emails.csv",
+        "First Name,Last Name,E-mail 1 - Value\nJo,Smith,jo@example.com\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(
+        str(path),
+        FileErrorReason.NO_NUMBER_COLUMN,
+        "First Name,Last Name,E-mail 1 - Value",
+        1,
+    )
+
+
+def test_csv_that_breaks_the_reader_keeps_the_rows_before(tmp_path: Path) -> None:
+    huge_cell = '"' + "x" * 200_000 + '"'
+    path = _write(
+        tmp_path,
+        "broken.csv",
+        f"name,number\nMere Ngata,021 555 0101\n\nZoë,{huge_cell}\nTama,021 555 0104\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert _names(contacts) == {"+64215550101": "Mere Ngata"}
+    assert contacts.error is not None
+    assert contacts.error.reason == FileErrorReason.MALFORMED_CSV
+    assert contacts.error.line == 4
+    assert "field larger than field limit" in contacts.error.detail
+
+
+def test_csv_with_only_a_header(tmp_path: Path) -> None:
+    path = _write(tmp_path, "empty.csv", "name,number\n")
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(str(path), FileErrorReason.NO_NUMBERS)
+
+
+# Files that cannot be read
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.vcf"
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts == PhonebookSource(
+        entries={},
+        error=ContactsFileError(str(path), FileErrorReason.FILE_MISSING),
+    )
+
+
+def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.mkdir()
+    contacts = read_contacts_file(str(path), "NZ")
+    assert contacts.error == ContactsFileError(
+        str(path), FileErrorReason.FILE_UNREADABLE, "not a file"
+    )
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, "contacts.vcf", "BEGIN:VCARD\n")
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(
+        str(path), FileErrorReason.FILE_UNREADABLE, "Permission denied"
+    )
+
+
+def test_file_removed_while_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, "contacts.vcf", "BEGIN:VCARD\n")
+
+    def gone(*args: Any, **kwargs: Any) -> None:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr(Path, "open", gone)
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(str(path), FileErrorReason.FILE_MISSING)
+
+
+@pytest.mark.parametrize("content", [b"", b"  \r\n\n\t"])
+def test_empty_file(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "contacts.vcf"
+    path.write_bytes(content)
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(str(path), FileErrorReason.FILE_EMPTY)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # A photo saved under the contacts' name.
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01",
+        # Bytes that are neither UTF-8 nor Windows-1252.
+        b"BEGIN:VCARD\n\x81\x8d\x8f\x90\x9d\nEND:VCARD\n",
+        # UTF-16 with a byte order mark, cut in the middle of a character.
+        "BEGIN:VCARD\n".encode("utf-16") + b"\x00",
+    ],
+)
+def test_binary_garbage(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "contacts.vcf"
+    path.write_bytes(content)
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(str(path), FileErrorReason.NOT_TEXT)
+
+
+def test_utf16_file(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, "contacts.csv", "name,number\nZoë Wilson,022 555 0121\n", "utf-16"
+    )
+    assert _names(read_contacts_file(path, "NZ")) == {"+64225550121": "Zoë Wilson"}
+
+
+def test_oversized_file(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.vcf"
+    with path.open("wb") as file:
+        file.truncate(MAX_CONTACTS_FILE_BYTES + 1)
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(
+        str(path),
+        FileErrorReason.FILE_TOO_LARGE,
+        f"larger than {MAX_CONTACTS_FILE_BYTES} bytes",
+    )
+
+
+def test_file_at_the_size_bound_is_read(tmp_path: Path) -> None:
+    card = "BEGIN:VCARD\nFN:Mere\nTEL:021 555 0101\nEND:VCARD\n"
+    padding = MAX_CONTACTS_FILE_BYTES - len(card)
+    path = _write(tmp_path, "contacts.vcf", card + "\n" * padding)
+    assert path.stat().st_size == MAX_CONTACTS_FILE_BYTES
+    assert _names(read_contacts_file(path, "NZ")) == {"+64215550101": "Mere"}
+
+
+@pytest.mark.parametrize("name", ["contacts.txt", "contacts", "contacts.vcf.bak"])
+def test_unsupported_format(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, "Mere,021 555 0101\n")
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error == ContactsFileError(
+        str(path), FileErrorReason.UNSUPPORTED_FORMAT, path.suffix
+    )
+
+
+# The phonebook
+
+
+def test_typed_entries_win_over_the_contacts_file() -> None:
+    book = build_phonebook(
+        "+64 9 555 0120, Wilson home\n021 555 0177, Plumber\nbroken line\n",
+        FIXTURES / "google.vcf",
+        "NZ",
+    )
+    assert book.name_for("+6495550120") == "Wilson home"
+    assert book.entry_for("+6495550120") == PhonebookEntry(
+        "Wilson home", EntrySource.TYPED, 1
+    )
+    assert book.name_for("+64225550121") == "Zoë Wilson"
+    assert book.entry_for("+64225550121") == PhonebookEntry(
+        "Zoë Wilson", EntrySource.CONTACTS_FILE, 17
+    )
+    assert book.name_for("+64215550177") == "Plumber"
+    assert book.numbers == 8
+    assert book.typed.numbers == 2
+    assert book.contacts_file is not None
+    assert book.contacts_file.numbers == 7
+    assert _problems(book.typed) == [(3, "no_separator", "broken line", None)]
+
+
+def test_lookup_by_any_form_of_a_number() -> None:
+    book = build_phonebook(None, FIXTURES / "iphone.vcf", "NZ")
+    for number in (
+        "+64215550101",
+        "021 555 0101",
+        "+64 21 555 0101",
+        "0064 21 555 0101",
+        " +64215550101 ",
+    ):
+        assert book.name_for(number) == "Mere Ngata", number
+    # An extension matches by its text only.
+    assert book.name_for("210") == "Reception"
+    assert book.name_for("0210") is None
+    assert book.name_for("+64215550199") is None
+    assert book.name_for("anonymous") is None
+    assert book.name_for("") is None
+    assert book.name_for(None) is None
+    assert book.entry_for(None) is None
+
+
+def test_lookup_in_the_united_states() -> None:
+    book = build_phonebook("212-555-0188, Front desk\n", FIXTURES / "v4.vcf", "US")
+    assert book.name_for("+12125550123") == "Ana García"
+    assert book.name_for("(212) 555-0123") == "Ana García"
+    assert book.name_for("+12125550188") == "Front desk"
+    assert book.name_for("011 64 9 123 4567") == "Ana García"
+
+
+def test_phonebook_without_sources() -> None:
+    book = build_phonebook(None, None, "NZ")
+    assert book == Phonebook("NZ", PhonebookSource(entries={}), None, {})
+    assert book.numbers == 0
+    assert book.name_for("+6495550102") is None
+
+
+def test_phonebook_with_a_missing_file_still_has_typed_entries(
+    tmp_path: Path,
+) -> None:
+    book = build_phonebook("09 555 0102, Home", tmp_path / "gone.csv", "NZ")
+    assert book.name_for("+6495550102") == "Home"
+    assert book.contacts_file is not None
+    assert book.contacts_file.error is not None
+    assert book.contacts_file.error.reason == FileErrorReason.FILE_MISSING
+
+
+def test_from_sources_reuses_a_source_read_earlier() -> None:
+    typed = read_typed_entries("021 555 0101, Mere (typed)", "NZ")
+    first = Phonebook.from_sources(
+        typed, read_contacts_file(FIXTURES / "iphone.vcf", "NZ"), "NZ"
+    )
+    second = Phonebook.from_sources(
+        typed, read_contacts_file(FIXTURES / "simple.csv", "NZ"), "NZ"
+    )
+    assert first.name_for("+64215550101") == "Mere (typed)"
+    assert first.name_for("+64800838383") == "Harbour Plumbing Ltd"
+    assert second.name_for("+64215550101") == "Mere (typed)"
+    assert second.name_for("+64800838383") is None
+    assert second.name_for("+6495550102") == "Smith, Jo"
+
+
+def test_reason_keys_are_stable_strings() -> None:
+    assert [reason.value for reason in ProblemReason] == [
+        "no_separator",
+        "not_a_number",
+        "no_name",
+        "duplicate_number",
+        "unterminated_contact",
+    ]
+    assert [reason.value for reason in FileErrorReason] == [
+        "file_missing",
+        "file_unreadable",
+        "file_too_large",
+        "file_empty",
+        "not_text",
+        "unsupported_format",
+        "not_vcard",
+        "malformed_csv",
+        "no_number_column",
+        "no_numbers",
+    ]
+
+
+def test_module_stays_free_of_home_assistant() -> None:
+    source = Path(phonebook.__file__).read_text(encoding="utf-8")
+    assert "homeassistant" not in source
+
+
+def test_five_thousand_contacts(tmp_path: Path) -> None:
+    cards = "".join(
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Surname{index};Given{index};;;\r\n"
+        f"FN:Given{index} Surname{index}\r\nEMAIL:g{index}@example.com\r\n"
+        f"TEL;type=CELL:021 {index:07d}\r\nTEL;type=HOME:09 {index:07d}\r\n"
+        "END:VCARD\r\n"
+        for index in range(5000)
+    )
+    path = _write(tmp_path, "contacts.vcf", cards)
+    started = time.perf_counter()
+    book = build_phonebook(None, path, "NZ")
+    elapsed = time.perf_counter() - started
+    assert book.numbers == 10_000
+    assert book.name_for("+64210004999") == "Given4999 Surname4999"
+    assert book.name_for("+6490000000") == "Given0 Surname0"
+    # Generous for a loaded CI machine; benchmarks/test_phonebook.py measures it.
+    assert elapsed < 5
