@@ -1,0 +1,139 @@
+"""Building the phonebook from a contacts file, and looking a caller up in it.
+
+The vCard file is written as iOS exports it (seventeen lines a contact: name parts, an
+organisation, an address, a folded note, two numbers); the CSV file as Google Contacts
+exports it. The figure beside the build time is the cost of reading the numbers alone
+with `canonical_number`, which every build pays and no reader can go below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import csv
+from functools import partial
+import io
+from pathlib import Path
+import statistics
+import time
+
+import pytest
+
+from custom_components.callwatch.phonebook import Phonebook, build_phonebook
+from custom_components.callwatch.providers.numbers import canonical_number
+
+from .conftest import FULL, Results
+
+SIZES = [5_000, 20_000] if FULL else [1_000]
+
+
+def _vcard(contacts: int) -> str:
+    return "".join(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//iPhone OS 17.5.1//EN\r\n"
+        f"N:Surname{index};Given{index};;;\r\nFN:Given{index} Surname{index}\r\n"
+        f"ORG:Company {index};\r\nTITLE:Engineer\r\n"
+        f"EMAIL;type=INTERNET;type=HOME;type=pref:given{index}@example.com\r\n"
+        f"TEL;type=CELL;type=VOICE;type=pref:021 {index:07d}\r\n"
+        f"TEL;type=HOME;type=VOICE:09 {index:07d}\r\n"
+        f"item1.ADR;type=HOME;type=pref:;;{index} Queen Street;Auckland;;1010;NZ\r\n"
+        f"item1.X-ABADR:nz\r\nitem2.URL;type=pref:https://example.com/{index}\r\n"
+        "item2.X-ABLabel:_$!<HomePage>!$_\r\nBDAY:1980-01-01\r\n"
+        "NOTE:Met at the conference in 2019 and again at the meetup\\, talked about h\r\n"
+        " ome automation.\r\nEND:VCARD\r\n"
+        for index in range(contacts)
+    )
+
+
+def _google_csv(contacts: int) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "First Name",
+            "Last Name",
+            "Labels",
+            "E-mail 1 - Value",
+            "Phone 1 - Label",
+            "Phone 1 - Value",
+            "Phone 2 - Label",
+            "Phone 2 - Value",
+            "Address 1 - Formatted",
+        ]
+    )
+    for index in range(contacts):
+        writer.writerow(
+            [
+                f"Given{index}",
+                f"Surname{index}",
+                "* myContacts",
+                f"given{index}@example.com",
+                "Mobile",
+                f"021 {index:07d} ::: +64 27 {index:07d}",
+                "Home",
+                f"09 {index:07d}",
+                f"{index} Queen Street\nAuckland 1010",
+            ]
+        )
+    return out.getvalue()
+
+
+def _median(function: Callable[[], object], repeats: int) -> float:
+    timings = []
+    for _ in range(repeats):
+        canonical_number.cache_clear()
+        start = time.perf_counter()
+        function()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "write", "numbers_per_contact"),
+    [(".vcf", _vcard, 2), (".csv", _google_csv, 3)],
+)
+def test_build_and_lookup(
+    tmp_path: Path,
+    results: Results,
+    suffix: str,
+    write: Callable[[int], str],
+    numbers_per_contact: int,
+) -> None:
+    canonical_number("021 555 0101", "NZ")  # phonenumbers loads its metadata once
+    per_contact = {}
+    for contacts in SIZES:
+        path = tmp_path / f"contacts{suffix}"
+        path.write_text(write(contacts), encoding="utf-8")
+        book = build_phonebook(None, path, "NZ")
+        assert book.numbers == contacts * numbers_per_contact
+        numbers = list(book.entries)
+        repeats = 5
+        build = _median(partial(build_phonebook, None, path, "NZ"), repeats)
+
+        def read_numbers(numbers: list[str] = numbers) -> None:
+            for number in numbers:
+                canonical_number(number, "NZ")
+
+        floor = _median(read_numbers, repeats)
+
+        def look_up(book: Phonebook = book, numbers: list[str] = numbers) -> None:
+            for number in numbers:
+                book.name_for(number)
+
+        lookup = _median(look_up, repeats) / len(numbers)
+        per_contact[contacts] = build / contacts
+        results.add(
+            f"phonebook/{suffix[1:]}",
+            f"{contacts} contacts",
+            {
+                "bytes": path.stat().st_size,
+                "build_ms": round(build * 1000, 1),
+                "numbers_alone_ms": round(floor * 1000, 1),
+                "lookup_us": round(lookup * 1e6, 3),
+            },
+        )
+        if FULL and contacts == 5_000:
+            assert build < 1, f"{build:.2f} s"
+            # A lookup is a dictionary access, whatever the size.
+            assert lookup < 20e-6
+    if FULL:
+        # Linear: a contact costs about the same in a file four times the size.
+        assert per_contact[20_000] <= 2 * per_contact[5_000]
