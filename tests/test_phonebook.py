@@ -14,6 +14,7 @@ from pathlib import Path
 import time
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.callwatch import phonebook
@@ -614,6 +615,68 @@ def test_unsupported_format(tmp_path: Path, name: str) -> None:
     assert contacts.error == ContactsFileError(
         str(path), FileErrorReason.UNSUPPORTED_FORMAT, path.suffix
     )
+
+
+# Whatever a file holds
+
+
+# Pieces of real files, and what breaks them.
+_PIECES = st.sampled_from(
+    [
+        "BEGIN:VCARD",
+        "END:VCARD",
+        "FN:",
+        "N:",
+        "ORG:",
+        "TEL:",
+        'item1.TEL;TYPE="a:b":',
+        "TEL;VALUE=uri:tel:",
+        "TEL;ENCODING=QUOTED-PRINTABLE;CHARSET=x:",
+        "=C3=",
+        "=\r\n",
+        "\r\n",
+        "\n",
+        " ",
+        "\\",
+        ";",
+        ",",
+        " ::: ",
+        '"',
+        "021 555 0101",
+        "0064 9 555 0102",
+        "210",
+        "Zoë",
+        "name,number\n",
+        "First Name,Phone 1 - Value\n",
+    ]
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    text=st.lists(_PIECES | st.text(max_size=8), max_size=40).map("".join),
+    suffix=st.sampled_from([".vcf", ".csv"]),
+    country=st.sampled_from(["NZ", "IN", "US", None]),
+)
+def test_any_file_is_read_without_raising(
+    tmp_path: Path, text: str, suffix: str, country: str | None
+) -> None:
+    path = tmp_path / f"contacts{suffix}"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    contacts = read_contacts_file(path, country)
+    assert contacts.entries or contacts.error is not None
+    for number, entry in contacts.entries.items():
+        assert number == number.strip()
+        assert entry.name == entry.name.strip()
+        assert 0 < len(entry.name) <= MAX_NAME_LENGTH
+    assert contacts.problem_count >= len(contacts.problems)
+    typed = read_typed_entries(text, country)
+    assert typed.error is None
+    assert all(len(problem.text) <= MAX_PROBLEM_TEXT for problem in typed.problems)
 
 
 # The phonebook
