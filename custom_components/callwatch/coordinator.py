@@ -37,6 +37,7 @@ from .providers import (
     ProviderError,
     ProviderPermissionError,
     ProviderRateLimitError,
+    read_number,
 )
 
 # What an account's role may be refused, each with its own repair issue.
@@ -72,8 +73,13 @@ class WatchOptions:
     called_numbers: frozenset[str]
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> WatchOptions:
-        """Read an entry's options, with the defaults for those never set."""
+    def from_options(
+        cls, options: Mapping[str, Any], country: str | None
+    ) -> WatchOptions:
+        """Read an entry's options, with the defaults for those never set.
+
+        Called numbers are compared in the form the provider's numbers are read in.
+        """
         seconds = options.get(CONF_SCAN_INTERVAL)
         return cls(
             scan_interval=(
@@ -84,7 +90,8 @@ class WatchOptions:
                 for value in options.get(CONF_DIRECTIONS) or DEFAULT_DIRECTIONS
             ),
             called_numbers=frozenset(
-                number.strip() for number in options.get(CONF_CALLED_NUMBERS, ())
+                read_number(number, country).value or number.strip()
+                for number in options.get(CONF_CALLED_NUMBERS, ())
             ),
         )
 
@@ -104,7 +111,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         self, hass: HomeAssistant, entry: CallwatchConfigEntry, client: CallProvider
     ) -> None:
         """Set up the coordinator for an entry and its client."""
-        self.options = WatchOptions.from_options(entry.options)
+        self.options = WatchOptions.from_options(entry.options, client.country)
         super().__init__(
             hass,
             LOGGER,

@@ -57,7 +57,7 @@ class EnswitchClient:
         self._password = password
         self._session = session
         self._customer = customer
-        self._country = country
+        self.country = country
         self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
         # A session token from `user/login` spares sending the password every poll.
@@ -245,14 +245,14 @@ class EnswitchClient:
         return message
 
     def _missed_call(self, row: dict[str, Any]) -> MissedCall:
-        caller = number(row, self._country, "callerid")
+        caller = number(row, self.country, "callerid")
         return MissedCall(
             time=required(unix_time(row, "time"), "time"),
             caller_number=caller.value,
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
             caller_name=text(row, "callername", "name"),
-            called_number=number(row, self._country, "dnumber", "cnumber").value,
+            called_number=number(row, self.country, "dnumber", "cnumber").value,
             call_id=text(row, "uniqueid", "callid"),
             direction=CallDirection.INBOUND,
         )
@@ -269,8 +269,8 @@ class EnswitchClient:
         )
         return ActiveCall(
             call_id=call_id,
-            caller_number=number(first, self._country, "snumber").value,
-            called_number=number(first, self._country, "cnumber", "dnumber").value,
+            caller_number=number(first, self.country, "snumber").value,
+            called_number=number(first, self.country, "cnumber", "dnumber").value,
             started=unix_time(first, "start"),
             answered=any(unix_time(leg, "answered") for leg in legs),
             direction=direction,
