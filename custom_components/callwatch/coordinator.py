@@ -127,6 +127,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             provider=client.provider,
             counts=self.options.counts,
             poll_interval=self.options.scan_interval,
+            on_change=self.async_update_listeners,
         )
         # Calls in progress, for a provider that pushes them instead of listing them.
         self.live = LiveCalls()
@@ -181,6 +182,8 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 translation_key="insufficient_permissions",
                 translation_placeholders={"error": ", ".join(sorted(forbidden))},
             )
+        if active is not None:
+            self.announcer.async_take_active_calls(active)
         if missed is not None:
             self.announcer.async_take_listing(now, missed)
         return CallwatchData(
@@ -207,6 +210,17 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         return error
 
     @callback
+    def async_acknowledge(
+        self, *, call_id: str | None = None, caller_number: str | None = None
+    ) -> int:
+        """Mark waiting missed calls as dealt with; return how many."""
+        if caller_number is not None:
+            caller_number = read_number(caller_number, self.client.country).value
+        return self.announcer.async_acknowledge(
+            call_id=call_id, caller_number=caller_number
+        )
+
+    @callback
     def async_handle_push(self, push: CallPush) -> None:
         """Take a pushed call: count it while live, hand it on if missed.
 
@@ -214,9 +228,12 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         """
         now = dt_util.utcnow()
         self.live.apply(push, now)
+        active = self.live.active(now)
+        if active is not None:
+            self.announcer.async_take_active_calls(active)
         if push.missed_call is not None:
             self.announcer.async_take_push(push.missed_call)
-        self.data = replace(self.data, active_calls=self.live.active(now))
+        self.data = replace(self.data, active_calls=active)
         self.async_update_listeners()
 
     async def _unless_forbidden[T](

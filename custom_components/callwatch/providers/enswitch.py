@@ -264,9 +264,7 @@ class EnswitchClient:
                 unix_time(leg, "start") or datetime.max.replace(tzinfo=UTC)
             ),
         )
-        direction = {"in": CallDirection.INBOUND, "out": CallDirection.OUTBOUND}.get(
-            text(first, "direction") or ""
-        )
+        direction = _leg_direction(first)
         return ActiveCall(
             call_id=call_id,
             caller_number=number(first, self.country, "snumber").value,
@@ -305,6 +303,15 @@ def _envelope(payload: dict[str, Any], http_status: int) -> tuple[int, str, str]
         key if isinstance(key, str) else "",
         message if isinstance(message, str) else "",
     )
+
+
+def _leg_direction(leg: dict[str, Any]) -> CallDirection | None:
+    """Tell which way a leg goes: an inbound group bills calls in, a peer takes out."""
+    if text(leg, "ingroup") not in (None, "0"):
+        return CallDirection.INBOUND
+    if text(leg, "outgroup") not in (None, "0") or text(leg, "peer") not in (None, "0"):
+        return CallDirection.OUTBOUND
+    return None
 
 
 def _leg(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
