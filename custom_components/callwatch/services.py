@@ -20,6 +20,7 @@ import voluptuous as vol
 from .const import DOMAIN
 from .coordinator import CallwatchConfigEntry, missed_call_attributes
 from .providers import ProviderError
+from .schema import ha_schema
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_START = "start"
@@ -104,6 +105,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_LIST_MISSED_CALLS,
         _async_list_missed_calls,
-        schema=LIST_MISSED_CALLS_SCHEMA,
+        schema=ha_schema(LIST_MISSED_CALLS_SCHEMA),
         supports_response=SupportsResponse.ONLY,
     )
