@@ -33,8 +33,10 @@ async def test_setup_and_unload(
 ) -> None:
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.LOADED
-    device = device_registry.async_get_device({(DOMAIN, enswitch_entry.entry_id)})
-    assert device is not None
+    [device] = dr.async_entries_for_config_entry(
+        device_registry, enswitch_entry.entry_id
+    )
+    assert device.identifiers == {(DOMAIN, enswitch_entry.entry_id)}
     assert (device.manufacturer, device.model, device.name) == (
         "Integrics",
         "Enswitch",

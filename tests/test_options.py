@@ -110,8 +110,9 @@ async def test_reload_keeps_the_missed_call_state(
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
     await next_poll(hass, freezer)
-    hass.config_entries.async_update_entry(
-        enswitch_entry, options={**OPTIONS, CONF_CALLED_NUMBERS: []}
+    result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {**OPTIONS, CONF_CALLED_NUMBERS: []}
     )
     await hass.async_block_till_done()
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64after")

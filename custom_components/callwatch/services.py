@@ -21,6 +21,7 @@ from .announcer import missed_call_attributes
 from .const import DOMAIN
 from .coordinator import CallwatchConfigEntry
 from .providers import ProviderError
+from .schema import ha_schema
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_START = "start"
@@ -126,7 +127,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_LIST_MISSED_CALLS,
         _async_list_missed_calls,
-        schema=LIST_MISSED_CALLS_SCHEMA,
+        schema=ha_schema(LIST_MISSED_CALLS_SCHEMA),
         supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(
