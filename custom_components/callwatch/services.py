@@ -134,6 +134,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_ACKNOWLEDGE_MISSED_CALLS,
         _async_acknowledge_missed_calls,
-        schema=ACKNOWLEDGE_MISSED_CALLS_SCHEMA,
+        schema=ha_schema(ACKNOWLEDGE_MISSED_CALLS_SCHEMA),
         supports_response=SupportsResponse.OPTIONAL,
     )
