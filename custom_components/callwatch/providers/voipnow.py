@@ -141,46 +141,66 @@ class VoipnowClient:
 
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any] | None:
         """GET a UAPI resource with a valid token; None for 204 (nothing)."""
-        for attempt in range(2):
-            token = await self._access_token()
-            reply = await send(
-                self._session,
-                "GET",
-                self._base.joinpath(*path.split("/")).with_query(params),
-                service=SERVICE,
-                request_timeout=self._timeout,
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            if reply.status == 401 and attempt == 0:
-                # Expired or revoked before its time: fetch a new token once.
-                self._token = None
-                continue
-            return self._object(path, reply)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _object(self, path: str, reply: Reply) -> dict[str, Any] | None:
-        if reply.status == 204 or (reply.status == 200 and not reply.body.strip()):
-            return None
-        payload = reply.json() if reply.body.strip() else None
-        if reply.status == 401:
-            raise ProviderAuthenticationError(f"{SERVICE} refused the app's token")
-        if reply.status == 403:
-            raise ProviderPermissionError(
-                f"{SERVICE} does not let this app read {path}{self._scrub(_error(payload))}"
-            )
-        if reply.status >= 400:
-            raise ProviderResponseError(
-                f"{SERVICE} answered {reply.status} to {path}{self._scrub(_error(payload))}"
-            )
-        if not isinstance(payload, dict):
+        reply = await self._request("GET", path, params=params)
+        payload = self._decoded(path, reply)
+        if payload is not None and not isinstance(payload, dict):
             raise ProviderResponseError(
                 f"{SERVICE} answered {path} without a JSON object"
             )
         return payload
 
-    def _scrub(self, message: str) -> str:
-        """Keep the secret and the token out of anything the server echoes back."""
-        for secret in (self._client_secret, self._token):
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> Reply:
+        """Send one UAPI request with a valid token, fetching a new one once if refused."""
+        url = self._base.joinpath(*path.split("/"))
+        if params:
+            url = url.with_query(params)
+        for attempt in range(2):
+            token = await self._access_token()
+            reply = await send(
+                self._session,
+                method,
+                url,
+                service=SERVICE,
+                request_timeout=self._timeout,
+                headers={"Authorization": f"Bearer {token}"},
+                json=json,
+            )
+            if reply.status == 401 and attempt == 0:
+                # Expired or revoked before its time: fetch a new token once.
+                self._token = None
+                continue
+            return reply
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _decoded(self, path: str, reply: Reply, *secrets: str) -> Any:
+        """Return a reply's JSON (None when empty) or raise what its error means.
+
+        `secrets` are kept out of the messages along with the app's own.
+        """
+        if reply.status < 400:
+            return reply.json() if reply.body.strip() else None
+        payload = _error_payload(reply)
+        detail = self._scrub(_error(payload), *secrets)
+        if reply.status == 401:
+            raise ProviderAuthenticationError(f"{SERVICE} refused the app's token")
+        if reply.status == 403 or "forbidden" in _error_code(payload):
+            raise ProviderPermissionError(
+                f"{SERVICE} does not let this app use {path}{detail}"
+            )
+        raise ProviderResponseError(
+            f"{SERVICE} answered {reply.status} to {path}{detail}"
+        )
+
+    def _scrub(self, message: str, *secrets: str) -> str:
+        """Keep the secret, the token and `secrets` out of what the server echoes."""
+        for secret in (self._client_secret, self._token, *secrets):
             if secret:
                 message = message.replace(secret, "***")
         return message
@@ -290,6 +310,21 @@ def _error(payload: Any) -> str:
         detail = " ".join(str(part) for part in parts if isinstance(part, str | int))
         return f": {detail}" if detail else ""
     return ""
+
+
+def _error_payload(reply: Reply) -> Any:
+    """Decode an error reply's body if it is JSON; an error page is no JSON."""
+    try:
+        return reply.json() if reply.body.strip() else None
+    except ProviderResponseError:
+        return None
+
+
+def _error_code(payload: Any) -> str:
+    """Return the code of a UAPI error body `{"error": {"code": ...}}`, lower case."""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code.lower() if isinstance(code, str) else ""
 
 
 def _entries(page: dict[str, Any], path: str) -> list[dict[str, Any]]:
