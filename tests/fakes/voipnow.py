@@ -483,7 +483,7 @@ class FakeVoipnow:
             return _error(
                 400,
                 "pce_id_invalid",
-                "Value supplied in the URI-Fragment as eventId is invalid.",
+                "No phone call event of that type has this id",
             )
         if request.method == "PUT" and event_id is not None:
             return await self._update_event(request, chosen[0])
@@ -494,9 +494,7 @@ class FakeVoipnow:
             if not chosen:
                 return web.Response(status=204)
             return web.json_response([{"id": event["id"]} for event in chosen])
-        return _error(
-            501, "request_not_implemented", "The operation is not implemented."
-        )
+        return _error(501, "request_not_implemented", "Not implemented")
 
     def _known_type(self, event_type: str) -> bool:
         return event_type in EVENT_TYPES and (
@@ -508,7 +506,7 @@ class FakeVoipnow:
     ) -> web.StreamResponse:
         body = await _json_object(request)
         if body is None:
-            return _error(400, "request_invalid", "The request body is not valid.")
+            return _error(400, "request_invalid", "The body is not a JSON object")
         event_type = _field(body, "type") or path_type
         if event_type is None or not self._known_type(event_type):
             return _type_invalid()
@@ -541,7 +539,7 @@ class FakeVoipnow:
     ) -> web.StreamResponse:
         body = await _json_object(request)
         if body is None:
-            return _error(400, "request_invalid", "The request body is not valid.")
+            return _error(400, "request_invalid", "The body is not a JSON object")
         values = {key: event[key] for key in ("method", "status", "url")} | {
             key: value
             for key in ("method", "status", "url", "note")
@@ -581,7 +579,7 @@ def _extension_invalid() -> web.Response:
     return _error(
         400,
         "extension_invalid",
-        "Value supplied in the URI-Fragment as extension is invalid.",
+        "The extension is not one of the user's (and @self is not allowed here)",
     )
 
 
@@ -589,7 +587,7 @@ def _type_invalid() -> web.Response:
     return _error(
         400,
         "pcet_type_invalid",
-        "Value supplied in type parameter is missing or invalid.",
+        "The event type is missing or not one this server knows",
     )
 
 
@@ -614,7 +612,7 @@ def _refused_values(values: dict[str, str]) -> web.Response | None:
         return _error(
             400,
             "pce_method_invalid",
-            "Value supplied in method parameter is missing or invalid.",
+            "The method must be 0 (GET) or 1 (POST)",
         )
     url = values.get("url", "")
     try:
@@ -625,12 +623,12 @@ def _refused_values(values: dict[str, str]) -> web.Response | None:
         return _error(
             400,
             "pce_url_invalid",
-            "Value supplied in url parameter is missing or invalid.",
+            "The URL is missing or not an http(s) address",
         )
     if values["status"] not in ("0", "1"):
         return _error(
             400,
             "pce_status_invalid",
-            "Value supplied in status parameter is missing or invalid.",
+            "The status must be 0 (disabled) or 1 (enabled)",
         )
     return None
