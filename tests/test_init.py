@@ -95,7 +95,7 @@ async def test_unload_saves_and_remove_forgets_the_missed_call_state(
     await setup_entry(hass, enswitch_entry)
     assert key not in hass_storage
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
-    assert hass_storage[key]["data"]["last_poll"] is not None
+    assert hass_storage[key]["data"]["tracker"]["last_poll"] is not None
     await hass.config_entries.async_remove(enswitch_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage

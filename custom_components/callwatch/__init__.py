@@ -15,7 +15,7 @@ from .coordinator import CallwatchConfigEntry, CallwatchCoordinator
 from .services import async_setup_services
 from .webhook import async_register_webhook
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 

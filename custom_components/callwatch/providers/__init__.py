@@ -11,6 +11,7 @@ from .exceptions import (
     ProviderResponseError,
 )
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
+from .numbers import Number, canonical_number, read_number
 from .telecmi import TelecmiClient, TelecmiRegion
 from .voipnow import VoipnowClient
 
@@ -23,6 +24,7 @@ __all__ = [
     "CallPush",
     "EnswitchClient",
     "MissedCall",
+    "Number",
     "ProviderAuthenticationError",
     "ProviderConnectionError",
     "ProviderError",
@@ -33,4 +35,6 @@ __all__ = [
     "TelecmiClient",
     "TelecmiRegion",
     "VoipnowClient",
+    "canonical_number",
+    "read_number",
 ]

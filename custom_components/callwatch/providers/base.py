@@ -15,6 +15,8 @@ class CallProvider(Protocol):
     manufacturer: str
     model: str
     supports_active_calls: bool
+    # The country whose national form numbers are read in (ISO 3166 alpha-2).
+    country: str | None
 
     async def account(self) -> Account:
         """Check the credentials and identify the account they open."""

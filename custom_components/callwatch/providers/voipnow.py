@@ -128,7 +128,7 @@ class VoipnowClient:
         self._session = session
         self.extension = extension.strip() or "@self"
         self._user_id = user_id
-        self._country = country
+        self.country = country
         self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
         # The extensions whose callbacks are ours: the one watched, or with `@self` the
@@ -434,9 +434,9 @@ class VoipnowClient:
         return ActiveCall(
             call_id=required(text(entry, "id"), "id"),
             caller_number=number(
-                first, self._country, "callerId", "callerID", "source"
+                first, self.country, "callerId", "callerID", "source"
             ).value,
-            called_number=number(first, self._country, "destination").value,
+            called_number=number(first, self.country, "destination").value,
             started=any_time(entry, "published"),
             answered=bool(entry.get("answered"))
             or any(bool(view.get("answered")) for view in views),
@@ -444,7 +444,7 @@ class VoipnowClient:
         )
 
     def _missed_call(self, row: dict[str, Any]) -> MissedCall:
-        caller = number(row, self._country, "callerId", "callerID", "source")
+        caller = number(row, self.country, "callerId", "callerID", "source")
         return MissedCall(
             time=required(
                 any_time(row, "startDate", "start", "published", "date"), "startDate"
@@ -453,7 +453,7 @@ class VoipnowClient:
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
             caller_name=text(row, "callerName", "callerIdName"),
-            called_number=number(row, self._country, "destination", "extension").value,
+            called_number=number(row, self.country, "destination", "extension").value,
             call_id=text(row, "id", "callId"),
             direction=CallDirection.INBOUND,
         )
