@@ -265,7 +265,7 @@ class VoipnowClient:
 
     def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
         """Read a Call Events callback; `now` is its time (callbacks carry none)."""
-        return parse_call_event(payload, now or datetime.now(UTC), self._country)
+        return parse_call_event(payload, now or datetime.now(UTC), self.country)
 
     def owns_account(self, account_id: str) -> bool:
         """Return whether a callback for this extension is one of ours."""
