@@ -1,6 +1,6 @@
 """Async clients for cloud telephony providers; free of Home Assistant."""
 
-from .base import CallProvider, PushingProvider
+from .base import CallEventsProvider, CallProvider, PushingProvider
 from .enswitch import EnswitchClient
 from .exceptions import (
     ProviderAuthenticationError,
@@ -19,6 +19,7 @@ __all__ = [
     "Account",
     "ActiveCall",
     "CallDirection",
+    "CallEventsProvider",
     "CallProvider",
     "CallPush",
     "EnswitchClient",

@@ -115,9 +115,16 @@ class TelecmiClient:
         calls.sort(key=lambda call: call.time)
         return calls
 
-    def parse_push(self, payload: Any) -> CallPush | None:
-        """Read a webhook push; None for a push that says nothing about a call."""
+    def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
+        """Read a webhook push; None for a push that says nothing about a call.
+
+        TeleCMI's pushes carry their own time; `now` is not used.
+        """
         return parse_push(payload, self.country)
+
+    def owns_account(self, account_id: str) -> bool:
+        """Return whether a push for this app id is for this app."""
+        return account_id == self.app_id
 
     async def _all_pages(
         self, path: str, direction: CallDirection, start: datetime, end: datetime
