@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import (  # noqa: F401  (fixtures shared with the tests)
     auto_enable_custom_integrations,
-    no_breaking_change_warnings,
+    no_deprecated_use,
 )
 
 FULL = os.environ.get("CALLWATCH_BENCH") == "full"

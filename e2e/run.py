@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import os
 from pathlib import Path
+import re
 import shutil
 import socket
 import subprocess
@@ -39,9 +41,11 @@ from simulator.homeassistant import (
     stop_process,
     wait_until_up,
 )
+from tests.deprecations import deprecation_records
 
 CALLER = "+6427000042"
 SCAN_INTERVAL = 15
+DASHBOARD = "callwatch-e2e"
 
 
 def _free_port() -> int:
@@ -119,6 +123,53 @@ async def _missed_call_event(
     return events
 
 
+async def _telecmi_flow(
+    session: aiohttp.ClientSession, base: str, tokens: Tokens, simulator: str
+) -> None:
+    """Add the simulated TeleCMI app: its API URL only inside a collapsed section."""
+    flows = f"{base}/api/config/config_entries/flow"
+    result = await api(session, tokens, "POST", flows, {"handler": "callwatch"})
+    result = await api(
+        session, tokens, "POST", f"{flows}/{result['flow_id']}", {"provider": "telecmi"}
+    )
+    fields = {field["name"]: field for field in result["data_schema"]}
+    assert "api_url" not in fields, fields
+    advanced = fields["advanced"]
+    assert advanced["type"] == "expandable", advanced
+    assert advanced["expanded"] is False, advanced
+    assert [field["name"] for field in advanced["schema"]] == ["api_url"], advanced
+    result = await api(
+        session,
+        tokens,
+        "POST",
+        f"{flows}/{result['flow_id']}",
+        {
+            "region": "india",
+            "app_id": "1111113",
+            "secret": "tcmi-secret-7f3a9c",
+            "advanced": {"api_url": f"{simulator}/telecmi/v1"},
+        },
+    )
+    assert result["type"] == "create_entry", result
+    assert result["result"]["title"] == "TeleCMI 1111113", result
+
+
+def _deprecation_warnings(log: Path) -> list[str]:
+    """Return what Home Assistant logged about callwatch using deprecated APIs."""
+    line = re.compile(r"^\S+ \S+ (\w+) \([^)]*\) \[([\w.]+)\] (.*)$")
+    levels = logging.getLevelNamesMapping()
+    records = []
+    for text in log.read_text(errors="replace").splitlines():
+        if match := line.match(text):
+            level, name, message = match.groups()
+            records.append(
+                logging.LogRecord(
+                    name, levels.get(level, logging.NOTSET), "", 0, message, None, None
+                )
+            )
+    return deprecation_records(records)
+
+
 async def _dashboard(
     session: aiohttp.ClientSession, base: str, tokens: Tokens, entities: dict[str, str]
 ) -> None:
@@ -155,9 +206,38 @@ async def _dashboard(
     }
     async with session.ws_connect(f"{base}/api/websocket") as ws:
         await _ws_auth(ws, tokens)
-        await ws.send_json({"id": 1, "type": "lovelace/config/save", "config": config})
+        # A dashboard of its own: the default one differs from release to release.
+        await ws.send_json(
+            {
+                "id": 1,
+                "type": "lovelace/dashboards/create",
+                "url_path": DASHBOARD,
+                "title": "Callwatch",
+                "mode": "storage",
+                "show_in_sidebar": True,
+                "require_admin": False,
+            }
+        )
         reply = await ws.receive_json()
         assert reply["success"], reply
+        await ws.send_json(
+            {
+                "id": 2,
+                "type": "lovelace/config/save",
+                "url_path": DASHBOARD,
+                "config": config,
+            }
+        )
+        reply = await ws.receive_json()
+        assert reply["success"], reply
+        # Releases that keep a new HTTP configuration (ours, from the YAML) pending
+        # until the owner confirms it ask for that over the dashboard: confirm it.
+        await ws.send_json({"id": 3, "type": "http/config"})
+        reply = await ws.receive_json()
+        if reply["success"] and reply["result"]["pending"] is not None:
+            await ws.send_json({"id": 4, "type": "http/config/promote"})
+            reply = await ws.receive_json()
+            assert reply["success"], reply
 
 
 async def _screenshot(base: str, tokens: Tokens, target: Path, workdir: Path) -> None:
@@ -222,7 +302,7 @@ async def _screenshot(base: str, tokens: Tokens, target: Path, workdir: Path) ->
                     "Runtime.evaluate",
                     expression=f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})",
                 )
-                await call("Page.navigate", url=f"{base}/lovelace/calls")
+                await call("Page.navigate", url=f"{base}/{DASHBOARD}/calls")
                 await asyncio.sleep(12)
                 shot = await call("Page.captureScreenshot", format="png")
         target.write_bytes(base64.b64decode(shot["data"]))
@@ -248,8 +328,11 @@ async def main() -> int:
                 session, f"{simulator_base}/control/state", 30, processes[0]
             )
             await wait_until_up(session, f"{base}/manifest.json", 300, processes[1])
-            _step(f"Home Assistant is up on {base}", started)
             tokens = await onboard_or_login(session, base, "e2e", "e2e-password-1")
+            version = (await api(session, tokens, "GET", f"{base}/api/config"))[
+                "version"
+            ]
+            _step(f"Home Assistant {version} is up on {base}", started)
             entry_id = await ensure_entry(
                 session,
                 base,
@@ -289,11 +372,19 @@ async def main() -> int:
             assert latest["state"].startswith("+642"), latest
             _step(f"latest missed caller: {latest['state']}", started)
 
+            await _telecmi_flow(session, base, tokens, simulator_base)
+            _step("TeleCMI added, its API URL in the collapsed section", started)
+
             await _dashboard(session, base, tokens, entities)
         await _screenshot(base, tokens, screenshot, workdir)
         size = screenshot.stat().st_size
         assert size > 20_000, f"the screenshot is suspiciously small ({size} bytes)"
         _step(f"screenshot saved to {screenshot} ({size} bytes)", started)
+        warned = _deprecation_warnings(workdir / "home-assistant.log")
+        assert not warned, f"Home Assistant warned about callwatch: {warned}"
+        _step(
+            f"Home Assistant {version} logged no deprecation about callwatch", started
+        )
         return 0
     except Exception:
         for log in ("home-assistant.log", "simulator.log"):

@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import dataclass
 import os
 from pathlib import Path
+import shlex
 import signal
 import subprocess
 import sys
@@ -81,10 +82,22 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
         process.wait()
 
 
+def hass_command() -> list[str]:
+    """Return the command that runs Home Assistant.
+
+    CALLWATCH_HASS names another one, such as a release that needs Python 3.14:
+    `scripts/python314 .matrix/e2e-newest/bin/hass`. Its process must stay in the
+    group it is started in (commands that exec, as scripts/python314 does), so that
+    stopping the group stops it.
+    """
+    if command := os.environ.get("CALLWATCH_HASS"):
+        return shlex.split(command)
+    return [str(Path(sys.executable).parent / "hass")]
+
+
 def start_hass(config: Path, log: Path) -> subprocess.Popen[bytes]:
     """Start Home Assistant on the configuration directory."""
-    hass = Path(sys.executable).parent / "hass"
-    return start_process([str(hass), "-c", str(config), "--log-no-color"], log)
+    return start_process([*hass_command(), "-c", str(config), "--log-no-color"], log)
 
 
 def start_simulator(port: int, seed: int, log: Path) -> subprocess.Popen[bytes]:

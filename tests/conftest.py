@@ -23,7 +23,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 import custom_components.callwatch  # noqa: F401  (found before the plugin's own package)
@@ -37,10 +36,12 @@ from custom_components.callwatch.const import (
     DOMAIN,
 )
 
+from .deprecations import deprecation_records, deprecation_warnings
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FakeServer
 from .fakes.telecmi import FakeTelecmi
 from .fakes.voipnow import FakeVoipnow
+from .snapshot import CallwatchSnapshotExtension
 
 
 @pytest.fixture(autouse=True)
@@ -49,20 +50,19 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_breaking_change_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Fail when Home Assistant warns that something we do breaks in a later release."""
+def no_deprecated_use(
+    caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder
+) -> Iterator[None]:
+    """Fail when Home Assistant warns that we use something it deprecated.
+
+    Its loggers' warnings that name callwatch, in any release's wording, and any
+    DeprecationWarning raised where our integration's code called.
+    """
     caplog.set_level(logging.WARNING, logger="homeassistant")
     yield
-    records = [
-        *caplog.get_records("setup"),
-        *caplog.get_records("call"),
-    ]
-    warned = [
-        record.getMessage()
-        for record in records
-        if f"Detected that custom integration '{DOMAIN}'" in record.getMessage()
-    ]
-    assert not warned, warned
+    records = [*caplog.get_records("setup"), *caplog.get_records("call")]
+    found = [*deprecation_records(records), *deprecation_warnings(recwarn.list)]
+    assert not found, found
 
 
 @pytest.fixture
@@ -78,8 +78,8 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
 
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Serialise Home Assistant objects without their random ids."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+    """Serialise Home Assistant objects without their random ids, entities as ours."""
+    return snapshot.use_extension(CallwatchSnapshotExtension)
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ async def test_active_calls_fold_legs_into_calls(
     assert calls[first].called_number == "100"
     assert calls[first].answered is True
     assert calls[first].started is not None
-    assert calls[first].direction is None
+    assert calls[first].direction is CallDirection.INBOUND
     enswitch.end_call(first)
     assert [call.caller_number for call in await client.active_calls()] == [
         "+6492222222"
@@ -107,12 +107,16 @@ async def test_active_call_direction_and_uniqueid_fallback(
             "uniqueid": "1700000000.7",
             "snumber": 6491234,
             "dnumber": "300",
-            "direction": "out",
+            # An outbound leg goes to a peer through an outbound group.
+            "outgroup": "7",
+            "peer": 12,
             "start": "1700000000",
             "unknown": {"x": 1},
         }
     )
-    [call] = await client.active_calls()
+    enswitch.legs.append({"uniqueid": "1700000000.8", "ingroup": 0, "peer": "0"})
+    call, internal = await client.active_calls()
+    assert internal.direction is None
     assert call.call_id == "1700000000.7"
     assert call.caller_number == "6491234"
     assert call.called_number == "300"

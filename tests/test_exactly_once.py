@@ -227,7 +227,7 @@ async def test_an_unreadable_row_is_skipped_and_the_rest_counts(
     ]
     # The cursor moves on.
     await hass.config_entries.async_unload(enswitch_entry.entry_id)
-    stored = hass_storage[storage_key(enswitch_entry.entry_id)]["data"]
+    stored = hass_storage[storage_key(enswitch_entry.entry_id)]["data"]["tracker"]
     assert stored["last_poll"] == int(freezer().timestamp() * 1000)
 
 
@@ -245,9 +245,11 @@ async def test_the_idle_cursor_reaches_the_disk(
     for _ in range(24):  # twelve minutes
         await next_poll(hass, freezer)
         if key in hass_storage:
-            writes.append(hass_storage[key]["data"]["last_poll"])
+            writes.append(hass_storage[key]["data"]["tracker"]["last_poll"])
     assert writes, "the cursor was never written"
-    age = freezer().timestamp() * 1000 - hass_storage[key]["data"]["last_poll"]
+    age = (
+        freezer().timestamp() * 1000 - hass_storage[key]["data"]["tracker"]["last_poll"]
+    )
     assert age <= 5 * 60 * 1000 + 31_000
     # A bounded rate: at most one write in five minutes while nothing is announced.
     assert len(set(writes)) <= 3

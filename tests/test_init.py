@@ -33,8 +33,10 @@ async def test_setup_and_unload(
 ) -> None:
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.LOADED
-    device = device_registry.async_get_device({(DOMAIN, enswitch_entry.entry_id)})
-    assert device is not None
+    [device] = dr.async_entries_for_config_entry(
+        device_registry, enswitch_entry.entry_id
+    )
+    assert device.identifiers == {(DOMAIN, enswitch_entry.entry_id)}
     assert (device.manufacturer, device.model, device.name) == (
         "Integrics",
         "Enswitch",
@@ -95,7 +97,7 @@ async def test_unload_saves_and_remove_forgets_the_missed_call_state(
     await setup_entry(hass, enswitch_entry)
     assert key not in hass_storage
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
-    assert hass_storage[key]["data"]["last_poll"] is not None
+    assert hass_storage[key]["data"]["tracker"]["last_poll"] is not None
     await hass.config_entries.async_remove(enswitch_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage

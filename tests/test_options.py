@@ -110,8 +110,9 @@ async def test_reload_keeps_the_missed_call_state(
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
     await next_poll(hass, freezer)
-    hass.config_entries.async_update_entry(
-        enswitch_entry, options={**OPTIONS, CONF_CALLED_NUMBERS: []}
+    result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {**OPTIONS, CONF_CALLED_NUMBERS: []}
     )
     await hass.async_block_till_done()
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64after")
@@ -120,3 +121,30 @@ async def test_reload_keeps_the_missed_call_state(
         "+64before",
         "+64after",
     ]
+
+
+async def test_called_numbers_match_in_any_form(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A DID typed in national form matches the provider's international one."""
+    hass.config.country = "NZ"
+    enswitch_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        enswitch_entry, options={CONF_CALLED_NUMBERS: ["09 111 0000"]}
+    )
+    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
+    await hass.async_block_till_done()
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    now = freezer().timestamp()
+    enswitch.add_missed_call(now - 5, "+64watched", dnumber="+6491110000")
+    enswitch.add_missed_call(now - 4, "+64national", dnumber="091110000")
+    enswitch.add_missed_call(now - 3, "+64other", dnumber="+6492220000")
+    await next_poll(hass, freezer)
+    assert [event.data["caller_number"] for event in events] == [
+        "+64watched",
+        "+64national",
+    ]
+    assert {event.data["called_number"] for event in events} == {"+6491110000"}

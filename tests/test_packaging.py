@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+import tomllib
 from typing import Any
 
 from homeassistant.util.yaml import load_yaml_dict
@@ -17,6 +18,7 @@ from custom_components.callwatch.sensor import SENSORS
 
 ROOT = Path(__file__).parent.parent
 INTEGRATION = ROOT / "custom_components" / DOMAIN
+REQUIREMENTS = ROOT / "requirements"
 # https://hacs.xyz/docs/publish/start/#hacsjson
 HACS_KEYS = {
     "name",
@@ -60,20 +62,42 @@ def test_manifest() -> None:
     assert manifest["config_flow"] is True
     assert manifest["iot_class"] == "cloud_polling"
     assert manifest["integration_type"] == "service"
-    # Every requirement pinned, and installed for the tests.
-    tested = (ROOT / "requirements_test.txt").read_text(encoding="utf-8").split()
-    for requirement in manifest["requirements"]:
-        assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9.]*", requirement)
-        assert requirement in tested
     assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+
+
+def _pins(path: Path) -> list[str]:
+    """Return a requirements file's pins, without comments or included files."""
+    lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("-")]
+
+
+def test_manifest_requirements_are_what_both_ends_install() -> None:
+    """Adding a requirement is one line in the manifest and one in integration.txt."""
+    manifest = _json(INTEGRATION / "manifest.json")
+    assert manifest["requirements"] == _pins(REQUIREMENTS / "integration.txt")
+    for requirement in manifest["requirements"]:
+        assert re.fullmatch(r"[A-Za-z0-9._-]+==[\w.]+", requirement), requirement
+    for end in ("oldest", "newest", "e2e-newest"):
+        assert "-r integration.txt" in (REQUIREMENTS / f"{end}.txt").read_text(), end
 
 
 def test_hacs_json() -> None:
     hacs = _json(ROOT / "hacs.json")
     assert set(hacs) <= HACS_KEYS
     assert hacs["name"]
-    requirements = (ROOT / "requirements_test.txt").read_text(encoding="utf-8")
-    assert f"homeassistant=={hacs['homeassistant']}" in requirements
+    # The oldest release we say we support is the one the oldest end tests.
+    oldest = _pins(REQUIREMENTS / "oldest.txt")
+    assert f"homeassistant=={hacs['homeassistant']}" in oldest
+
+
+def test_license_is_mit() -> None:
+    """HACS's action wants a LICENSE; pyproject.toml says MIT."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License")
+    assert "Copyright (c) 2026 Callwatch contributors" in text
+    assert "WITHOUT WARRANTY OF ANY KIND" in text
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["license"] == "MIT"
 
 
 def test_english_translation_is_strings_json() -> None:

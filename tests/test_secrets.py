@@ -20,7 +20,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.callwatch.const import CONF_PROVIDER, DOMAIN
+from custom_components.callwatch.config_flow import SECTION_ADVANCED
+from custom_components.callwatch.const import CONF_API_URL, CONF_PROVIDER, DOMAIN
 from custom_components.callwatch.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import setup_entry
@@ -110,12 +111,14 @@ async def _scan(
     for fault in (FaultPlan(fault="html"), FaultPlan(status=500), FaultPlan()):
         fake.fault = fault
         result = await hass.config_entries.flow.async_init(
-            DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": True}
+            DOMAIN, context={"source": SOURCE_USER}
         )
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_PROVIDER: data[CONF_PROVIDER]}
         )
         form = {key: value for key, value in data.items() if key != CONF_PROVIDER}
+        if CONF_API_URL in form:
+            form[SECTION_ADVANCED] = {CONF_API_URL: form.pop(CONF_API_URL)}
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], form | {secret_field: secret + "-wrong"}
         )

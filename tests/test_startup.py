@@ -109,7 +109,7 @@ async def test_a_restart_through_start_up_reaches_an_automation_once(
     await hass.async_stop()
     key = storage_key(enswitch_entry.entry_id)
     saved = copy.deepcopy(hass_storage[key])
-    assert saved["data"]["last_poll"] == int(freezer().timestamp() * 1000)
+    assert saved["data"]["tracker"]["last_poll"] == int(freezer().timestamp() * 1000)
     await hass.config_entries.async_unload(enswitch_entry.entry_id)
     hass_storage[key] = saved
 

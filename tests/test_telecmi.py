@@ -11,7 +11,7 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.callwatch.config_flow import SECTION_ADVANCED
 from custom_components.callwatch.const import (
     CONF_API_URL,
     CONF_APP_ID,
@@ -40,11 +41,9 @@ EVENT = "event.telecmi_1111113_missed_call"
 WEBHOOK = "/api/webhook/telecmi_webhook_id"
 
 
-async def _telecmi_form(
-    hass: HomeAssistant, *, advanced: bool = True
-) -> dict[str, Any]:
+async def _telecmi_form(hass: HomeAssistant) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": advanced}
+        DOMAIN, context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PROVIDER: "telecmi"}
@@ -54,12 +53,20 @@ async def _telecmi_form(
     return result
 
 
+def _suggested(schema: dict[Any, Any]) -> dict[str, Any]:
+    return {
+        str(key): key.description["suggested_value"]
+        for key in schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
 def _form(telecmi: FakeTelecmi, url: str, secret: str | None = None) -> dict[str, Any]:
     return {
         CONF_REGION: telecmi.region,
         CONF_APP_ID: str(telecmi.app_id),
         CONF_SECRET: secret or telecmi.secret,
-        CONF_API_URL: url,
+        SECTION_ADVANCED: {CONF_API_URL: url},
     }
 
 
@@ -101,9 +108,28 @@ async def test_flow_without_a_configured_address_shows_the_path(
     }
 
 
-async def test_api_url_is_an_advanced_option(hass: HomeAssistant) -> None:
-    result = await _telecmi_form(hass, advanced=False)
-    assert CONF_API_URL not in {str(key) for key in result["data_schema"].schema}
+async def test_api_url_is_in_a_collapsed_section(hass: HomeAssistant) -> None:
+    result = await _telecmi_form(hass)
+    schema = result["data_schema"].schema
+    assert CONF_API_URL not in {str(key) for key in schema}
+    [advanced] = [value for key, value in schema.items() if key == SECTION_ADVANCED]
+    assert isinstance(advanced, section)
+    assert advanced.options == {"collapsed": True}
+    assert {str(key) for key in advanced.schema.schema} == {CONF_API_URL}
+
+
+async def test_entry_data_stays_flat(
+    hass: HomeAssistant, telecmi: FakeTelecmi, telecmi_url: str
+) -> None:
+    """Entries made before the section keep working: the URL is stored at the top."""
+    result = await _telecmi_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _form(telecmi, telecmi_url)
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_URL] == telecmi_url
+    assert SECTION_ADVANCED not in result["data"]
 
 
 @pytest.mark.parametrize(
@@ -158,15 +184,22 @@ async def test_reconfigure_keeps_the_webhook(
     telecmi_url: str,
 ) -> None:
     await setup_entry(hass, telecmi_entry)
-    result = await telecmi_entry.start_reconfigure_flow(
-        hass, show_advanced_options=True
-    )
+    result = await telecmi_entry.start_reconfigure_flow(hass)
+    # The form shows what is stored, the URL inside its section; never the secret.
+    schema = result["data_schema"].schema
+    assert _suggested(schema) == {
+        CONF_REGION: telecmi.region,
+        CONF_APP_ID: str(telecmi.app_id),
+    }
+    [advanced] = [value for key, value in schema.items() if key == SECTION_ADVANCED]
+    assert _suggested(advanced.schema.schema) == {CONF_API_URL: telecmi_url}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _form(telecmi, telecmi_url)
     )
     await hass.async_block_till_done()
     assert result["reason"] == "reconfigure_successful"
     assert telecmi_entry.data[CONF_WEBHOOK_ID] == "telecmi_webhook_id"
+    assert telecmi_entry.data[CONF_API_URL] == telecmi_url
 
 
 async def test_polled_missed_calls(
@@ -192,6 +225,7 @@ async def test_polled_missed_calls(
     hass.config_entries.async_update_entry(
         telecmi_entry, options={CONF_DIRECTIONS: ["inbound", "outbound"]}
     )
+    await hass.config_entries.async_reload(telecmi_entry.entry_id)
     await hass.async_block_till_done()
     telecmi.add_missed_call(now + 20, "207_1111113", 919700000003, direction="outbound")
     await next_poll(hass, freezer)

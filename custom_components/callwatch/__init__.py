@@ -15,7 +15,7 @@ from .coordinator import CallwatchConfigEntry, CallwatchCoordinator
 from .services import async_setup_services
 from .webhook import async_register_webhook
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -35,15 +35,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) ->
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.announcer.async_start()
     async_register_webhook(hass, entry)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
-
-
-async def _async_options_updated(
-    hass: HomeAssistant, entry: CallwatchConfigEntry
-) -> None:
-    """Apply new options at once; the missed-call state is saved and reloaded."""
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -> bool:

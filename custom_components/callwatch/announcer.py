@@ -1,9 +1,10 @@
 """Announcing missed calls: each once, to automations, the event entity and the disk.
 
-The coordinator hands over what it fetched (a poll's rows, a pushed call); the tracker
-tells which calls are new; this module announces them: it fires `callwatch_missed_call`
-on the bus and triggers the event entities, holds what it finds while Home Assistant
-starts until automations listen, and saves what it knows at a bounded rate.
+The coordinator hands over what it fetched (a poll's rows, a pushed call, the calls in
+progress); the tracker tells which calls are new; this module announces them: it fires
+`callwatch_missed_call` on the bus and triggers the event entities, holds what it finds
+while Home Assistant starts until automations listen, keeps the log of what the user has
+yet to deal with, and saves all of it at a bounded rate.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, EVENT_MISSED_CALL, LOGGER
+from .missed_call_log import MissedCallLog
 from .missed_call_tracker import Counts, MissedCallTracker, PushOutcome, Window
-from .providers import MissedCall
+from .providers import ActiveCall, MissedCall
 
 STORAGE_VERSION = 1
 # Saved state reaches the disk this long after an announcement, and this long after the
@@ -54,15 +56,22 @@ class MissedCallAnnouncer:
         provider: str,
         counts: Counts,
         poll_interval: timedelta,
+        on_change: Callable[[], None],
     ) -> None:
-        """Set up for an account; `async_load` takes what earlier runs saved."""
+        """Set up for an account; `async_load` takes what earlier runs saved.
+
+        `on_change` is called when the log changes outside a poll (a call announced
+        once Home Assistant has started, calls dealt with).
+        """
         self._hass = hass
+        self._on_change = on_change
         self._entry_id = entry_id
         self._account = account
         self._provider = provider
         self._counts = counts
         self._poll_interval = poll_interval
         self.tracker = MissedCallTracker()
+        self.log = MissedCallLog()
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, storage_key(entry_id)
         )
@@ -91,7 +100,10 @@ class MissedCallAnnouncer:
         if stored is None:
             return
         try:
-            self.tracker = MissedCallTracker.from_dict(stored)
+            # Before the log, the tracker's state was all there was.
+            self.tracker = MissedCallTracker.from_dict(stored.get("tracker", stored))
+            if "log" in stored:
+                self.log = MissedCallLog.from_dict(stored["log"])
         except ValueError as err:
             LOGGER.warning(
                 "The saved missed-call state of %s is damaged (%s); starting afresh: "
@@ -122,7 +134,7 @@ class MissedCallAnnouncer:
         if self._held:
             self._release(catch_up=self._hass.state is not CoreState.running)
         if self.tracker.last_poll is not None:
-            await self._store.async_save(self.tracker.as_dict())
+            await self._store.async_save(self._state())
             self._save_due = None
 
     async def async_remove(self) -> None:
@@ -150,6 +162,27 @@ class MissedCallAnnouncer:
         )
         self._announce(new_calls, catch_up=catch_up)
         self._save_within(SAVE_AFTER_ANNOUNCEMENT if new_calls else SAVE_WHEN_IDLE)
+
+    @callback
+    def async_take_active_calls(self, calls: Iterable[ActiveCall]) -> None:
+        """Deal with the waiting calls of every caller the account is calling back."""
+        if self.log.called_back(calls):
+            self._changed()
+
+    @callback
+    def async_acknowledge(
+        self, *, call_id: str | None = None, caller_number: str | None = None
+    ) -> int:
+        """Mark waiting calls as dealt with; return how many."""
+        dealt_with = self.log.acknowledge(call_id=call_id, caller_number=caller_number)
+        if dealt_with:
+            self._changed()
+        return len(dealt_with)
+
+    @callback
+    def _changed(self) -> None:
+        self._save_within(SAVE_AFTER_ANNOUNCEMENT)
+        self._on_change()
 
     @callback
     def async_take_push(self, call: MissedCall) -> bool:
@@ -197,10 +230,13 @@ class MissedCallAnnouncer:
             held, key=lambda item: (item[0].time, item[0].key)
         ):
             self._fire(call, catch_up or was_catch_up)
+        if held:
+            self._on_change()
 
     @callback
     def _fire(self, call: MissedCall, catch_up: bool) -> None:
         self.announced += 1
+        self.log.add(call, dt_util.now().date())
         self._hass.bus.async_fire(
             EVENT_MISSED_CALL,
             {"config_entry_id": self._entry_id, "provider": self._provider}
@@ -218,7 +254,10 @@ class MissedCallAnnouncer:
         if self._save_due is not None and now < self._save_due <= due:
             return
         self._save_due = due
-        self._store.async_delay_save(self.tracker.as_dict, delay.total_seconds())
+        self._store.async_delay_save(self._state, delay.total_seconds())
+
+    def _state(self) -> dict[str, Any]:
+        return {"tracker": self.tracker.as_dict(), "log": self.log.as_dict()}
 
 
 def missed_call_attributes(call: MissedCall) -> dict[str, Any]:

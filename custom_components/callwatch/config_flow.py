@@ -24,6 +24,7 @@ from homeassistant.const import (
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -65,6 +66,7 @@ from .providers import (
     ProviderPermissionError,
     TelecmiRegion,
 )
+from .schema import ha_schema
 
 PASSWORD_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
@@ -118,7 +120,9 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     "telecmi": (CONF_SECRET,),
     "voipnow": (CONF_CLIENT_SECRET,),
 }
-# Fields shown in advanced mode only: where a local simulator stands in for the API.
+# Fields in a collapsed section that a user opens on purpose: where a local simulator
+# stands in for the API. The entry stores them flat, beside the form's other fields.
+SECTION_ADVANCED = "advanced"
 ADVANCED_FIELDS: dict[str, dict[vol.Marker, Any]] = {
     "telecmi": {vol.Optional(CONF_API_URL): TextSelector()},
 }
@@ -185,16 +189,18 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
             return result
         return self.async_show_form(
             step_id="user",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_PROVIDER): SelectSelector(
-                        SelectSelectorConfig(
-                            options=list(CLIENT_FACTORIES),
-                            translation_key=CONF_PROVIDER,
-                            mode=SelectSelectorMode.LIST,
+            data_schema=ha_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_PROVIDER): SelectSelector(
+                            SelectSelectorConfig(
+                                options=list(CLIENT_FACTORIES),
+                                translation_key=CONF_PROVIDER,
+                                mode=SelectSelectorMode.LIST,
+                            )
                         )
-                    )
-                }
+                    }
+                )
             ),
         )
 
@@ -221,15 +227,20 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Check a provider's form live, then create or update the entry."""
         errors: dict[str, str] = {}
-        schema = PROVIDER_SCHEMAS[provider]
-        if self.show_advanced_options and provider in ADVANCED_FIELDS:
-            schema = schema.extend(ADVANCED_FIELDS[provider])
         reconfiguring = self.source == SOURCE_RECONFIGURE
         if user_input is not None:
-            data = {CONF_PROVIDER: provider, **user_input}
+            data = {CONF_PROVIDER: provider, **_flat(user_input)}
             if reconfiguring:
-                # What the form does not show (a webhook id) stays as it was.
-                data = {**self._get_reconfigure_entry().data, **data}
+                # What the form does not show (a webhook id) stays as it was; an
+                # optional field left empty is gone.
+                data = {
+                    **{
+                        key: value
+                        for key, value in self._get_reconfigure_entry().data.items()
+                        if key not in _form_fields(provider)
+                    },
+                    **data,
+                }
             elif provider in WEBHOOK_PROVIDERS:
                 data[CONF_WEBHOOK_ID] = webhook.async_generate_id()
             options = self._get_reconfigure_entry().options if reconfiguring else {}
@@ -261,14 +272,19 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_create_entry(title=account.name, data=data)
         elif reconfiguring:
             secrets = SECRET_FIELDS[provider]
-            user_input = {
-                key: value
-                for key, value in self._get_reconfigure_entry().data.items()
-                if key not in secrets
-            }
+            user_input = _sectioned(
+                provider,
+                {
+                    key: value
+                    for key, value in self._get_reconfigure_entry().data.items()
+                    if key not in secrets
+                },
+            )
         return self.async_show_form(
             step_id=provider,
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                ha_schema(_provider_schema(provider)), user_input
+            ),
             errors=errors,
         )
 
@@ -305,12 +321,14 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         secrets = SECRET_FIELDS[provider]
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema(
-                {
-                    key: selector
-                    for key, selector in PROVIDER_SCHEMAS[provider].schema.items()
-                    if key in secrets
-                }
+            data_schema=ha_schema(
+                vol.Schema(
+                    {
+                        key: selector
+                        for key, selector in PROVIDER_SCHEMAS[provider].schema.items()
+                        if key in secrets
+                    }
+                )
             ),
             description_placeholders={"account": entry.title},
             errors=errors,
@@ -356,8 +374,16 @@ class CallwatchOptionsFlow(OptionsFlow):
                 if errors.get("base") == "insufficient_permissions":
                     errors = {"base": "scope_not_allowed"}
             if not errors:
+                # Applied and reloaded here, once: an update listener would reload
+                # the entry a second time after a reauth or a reconfigure.
+                if self.hass.config_entries.async_update_entry(
+                    self.config_entry, options=user_input
+                ):
+                    self.hass.config_entries.async_schedule_reload(
+                        self.config_entry.entry_id
+                    )
                 return self.async_create_entry(data=user_input)
-        schema = OPTIONS_SCHEMA.extend(provider_options)
+        schema = ha_schema(OPTIONS_SCHEMA.extend(provider_options))
         placeholders = (
             {
                 "webhook_url": _webhook_url(
@@ -375,6 +401,49 @@ class CallwatchOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+
+def _provider_schema(provider: str) -> vol.Schema:
+    """Return a provider's form, its advanced fields in a collapsed section.
+
+    Built anew for every form: Home Assistant 2025.4 writes suggested values into the
+    section it is given.
+    """
+    schema = PROVIDER_SCHEMAS[provider]
+    if provider in ADVANCED_FIELDS:
+        schema = schema.extend(
+            {
+                vol.Optional(SECTION_ADVANCED): section(
+                    ha_schema(vol.Schema(ADVANCED_FIELDS[provider])),
+                    {"collapsed": True},
+                )
+            }
+        )
+    return schema
+
+
+def _form_fields(provider: str) -> set[str]:
+    """Return the names of every field of a provider's form, sections opened."""
+    markers = [*PROVIDER_SCHEMAS[provider].schema, *ADVANCED_FIELDS.get(provider, {})]
+    return {str(marker) for marker in markers}
+
+
+def _flat(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a form's input with the advanced section's fields at the top level."""
+    flat = {key: value for key, value in user_input.items() if key != SECTION_ADVANCED}
+    flat.update(user_input.get(SECTION_ADVANCED, {}))
+    return flat
+
+
+def _sectioned(provider: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return entry data shaped as a provider's form: advanced fields in their section."""
+    advanced = {str(marker) for marker in ADVANCED_FIELDS.get(provider, {})}
+    shaped = {key: value for key, value in data.items() if key not in advanced}
+    if advanced:
+        shaped[SECTION_ADVANCED] = {
+            key: value for key, value in data.items() if key in advanced
+        }
+    return shaped
 
 
 def _webhook_url(hass: HomeAssistant, webhook_id: str) -> str:

@@ -37,6 +37,7 @@ from .providers import (
     ProviderError,
     ProviderPermissionError,
     ProviderRateLimitError,
+    read_number,
 )
 
 # What an account's role may be refused, each with its own repair issue.
@@ -72,8 +73,13 @@ class WatchOptions:
     called_numbers: frozenset[str]
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> WatchOptions:
-        """Read an entry's options, with the defaults for those never set."""
+    def from_options(
+        cls, options: Mapping[str, Any], country: str | None
+    ) -> WatchOptions:
+        """Read an entry's options, with the defaults for those never set.
+
+        Called numbers are compared in the form the provider's numbers are read in.
+        """
         seconds = options.get(CONF_SCAN_INTERVAL)
         return cls(
             scan_interval=(
@@ -84,7 +90,8 @@ class WatchOptions:
                 for value in options.get(CONF_DIRECTIONS) or DEFAULT_DIRECTIONS
             ),
             called_numbers=frozenset(
-                number.strip() for number in options.get(CONF_CALLED_NUMBERS, ())
+                read_number(number, country).value or number.strip()
+                for number in options.get(CONF_CALLED_NUMBERS, ())
             ),
         )
 
@@ -104,7 +111,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         self, hass: HomeAssistant, entry: CallwatchConfigEntry, client: CallProvider
     ) -> None:
         """Set up the coordinator for an entry and its client."""
-        self.options = WatchOptions.from_options(entry.options)
+        self.options = WatchOptions.from_options(entry.options, client.country)
         super().__init__(
             hass,
             LOGGER,
@@ -120,6 +127,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             provider=client.provider,
             counts=self.options.counts,
             poll_interval=self.options.scan_interval,
+            on_change=self.async_update_listeners,
         )
         # Calls in progress, for a provider that pushes them instead of listing them.
         self.live = LiveCalls()
@@ -174,6 +182,8 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 translation_key="insufficient_permissions",
                 translation_placeholders={"error": ", ".join(sorted(forbidden))},
             )
+        if active is not None:
+            self.announcer.async_take_active_calls(active)
         if missed is not None:
             self.announcer.async_take_listing(now, missed)
         return CallwatchData(
@@ -200,6 +210,17 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         return error
 
     @callback
+    def async_acknowledge(
+        self, *, call_id: str | None = None, caller_number: str | None = None
+    ) -> int:
+        """Mark waiting missed calls as dealt with; return how many."""
+        if caller_number is not None:
+            caller_number = read_number(caller_number, self.client.country).value
+        return self.announcer.async_acknowledge(
+            call_id=call_id, caller_number=caller_number
+        )
+
+    @callback
     def async_handle_push(self, push: CallPush) -> None:
         """Take a pushed call: count it while live, hand it on if missed.
 
@@ -207,9 +228,12 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         """
         now = dt_util.utcnow()
         self.live.apply(push, now)
+        active = self.live.active(now)
+        if active is not None:
+            self.announcer.async_take_active_calls(active)
         if push.missed_call is not None:
             self.announcer.async_take_push(push.missed_call)
-        self.data = replace(self.data, active_calls=self.live.active(now))
+        self.data = replace(self.data, active_calls=active)
         self.async_update_listeners()
 
     async def _unless_forbidden[T](

@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .announcer import missed_call_attributes
 from .const import CONF_CALLED_NUMBERS
@@ -87,6 +88,10 @@ async def async_get_config_entry_diagnostics(
                     else None
                 ),
                 "remembered_calls": announcer.tracker.remembered_calls,
+                "today": announcer.log.count_on(dt_util.now().date()),
+                "waiting": [
+                    missed_call_attributes(call) for call in announcer.log.waiting
+                ],
             },
         },
         TO_REDACT,

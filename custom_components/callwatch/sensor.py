@@ -1,4 +1,4 @@
-"""Sensors: calls in progress and the latest missed caller."""
+"""Sensors: calls in progress, the latest missed caller, today's and waiting calls."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
 from .announcer import missed_call_attributes
 from .coordinator import (
@@ -39,6 +41,13 @@ class CallwatchSensorDescription(SensorEntityDescription):
         lambda _: None
     )
     capability: str | None = None
+    # The value changes at local midnight, without a poll.
+    daily: bool = False
+
+
+# Bounds of the lists in attributes: enough for a dashboard, little for the state machine.
+SHOWN_WAITING_CALLS = 20
+SHOWN_ACTIVE_CALLS = 20
 
 
 def _latest_missed_attributes(
@@ -51,6 +60,40 @@ def _latest_missed_attributes(
     return {name: value for name, value in attributes.items() if value is not None}
 
 
+def _active_calls_attributes(
+    coordinator: CallwatchCoordinator,
+) -> dict[str, Any] | None:
+    if (calls := coordinator.data.active_calls) is None:
+        return None
+    return {
+        "calls": [
+            {
+                "caller_number": call.caller_number,
+                "called_number": call.called_number,
+                "direction": call.direction.value if call.direction else None,
+                "answered": call.answered,
+                "since": call.started.isoformat() if call.started else None,
+            }
+            for call in calls[:SHOWN_ACTIVE_CALLS]
+        ]
+    }
+
+
+def _waiting_attributes(coordinator: CallwatchCoordinator) -> dict[str, Any]:
+    newest = coordinator.announcer.log.waiting[-SHOWN_WAITING_CALLS:]
+    return {
+        "calls": [
+            {
+                name: value
+                for name, value in missed_call_attributes(call).items()
+                if name
+                in ("time", "caller_number", "caller_name", "called_number", "call_id")
+            }
+            for call in reversed(newest)
+        ]
+    }
+
+
 SENSORS: tuple[CallwatchSensorDescription, ...] = (
     CallwatchSensorDescription(
         key="active_calls",
@@ -59,6 +102,7 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         value_fn=lambda coordinator: (
             None if (calls := coordinator.data.active_calls) is None else len(calls)
         ),
+        attributes_fn=_active_calls_attributes,
         capability=ACTIVE_CALLS,
     ),
     CallwatchSensorDescription(
@@ -68,6 +112,25 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
             call.caller_number if (call := coordinator.announcer.latest) else None
         ),
         attributes_fn=_latest_missed_attributes,
+        capability=MISSED_CALLS,
+    ),
+    CallwatchSensorDescription(
+        key="missed_calls_today",
+        translation_key="missed_calls_today",
+        # A daily total: statistics take its fall at midnight as a new day.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda coordinator: coordinator.announcer.log.count_on(
+            dt_util.now().date()
+        ),
+        capability=MISSED_CALLS,
+        daily=True,
+    ),
+    CallwatchSensorDescription(
+        key="waiting_missed_calls",
+        translation_key="waiting_missed_calls",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator: len(coordinator.announcer.log.waiting),
+        attributes_fn=_waiting_attributes,
         capability=MISSED_CALLS,
     ),
     CallwatchSensorDescription(
@@ -96,6 +159,8 @@ class CallwatchSensor(CallwatchEntity, SensorEntity):
     """A sensor whose value a description reads from the poll."""
 
     entity_description: CallwatchSensorDescription
+    # Lists of calls are for dashboards, not for the history.
+    _unrecorded_attributes = frozenset({"calls"})
 
     def __init__(
         self,
@@ -119,3 +184,17 @@ class CallwatchSensor(CallwatchEntity, SensorEntity):
     def written_state(self) -> tuple[Any, ...]:
         """Return availability, value and attributes."""
         return (self.available, self.native_value, self.extra_state_attributes)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow local midnight too, for a value that starts again each day."""
+        await super().async_added_to_hass()
+        if self.entity_description.daily:
+            self.async_on_remove(
+                async_track_time_change(
+                    self.hass, self._async_new_day, hour=0, minute=0, second=0
+                )
+            )
+
+    @callback
+    def _async_new_day(self, _now: datetime) -> None:
+        self._handle_coordinator_update()

@@ -1,4 +1,4 @@
-"""Actions: `callwatch.list_missed_calls` returns an account's missed calls."""
+"""Actions: list an account's missed calls; mark waiting ones as dealt with."""
 
 from __future__ import annotations
 
@@ -21,12 +21,16 @@ from .announcer import missed_call_attributes
 from .const import DOMAIN
 from .coordinator import CallwatchConfigEntry
 from .providers import ProviderError
+from .schema import ha_schema
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_START = "start"
 ATTR_END = "end"
+ATTR_CALL_ID = "call_id"
+ATTR_CALLER_NUMBER = "caller_number"
 
 SERVICE_LIST_MISSED_CALLS = "list_missed_calls"
+SERVICE_ACKNOWLEDGE_MISSED_CALLS = "acknowledge_missed_calls"
 # A bounded query: providers warn that unbounded history loads their databases.
 MAX_SPAN = timedelta(days=7)
 DEFAULT_SPAN = timedelta(hours=24)
@@ -36,6 +40,15 @@ LIST_MISSED_CALLS_SCHEMA = vol.Schema(
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_START): cv.datetime,
         vol.Optional(ATTR_END): cv.datetime,
+    }
+)
+
+
+ACKNOWLEDGE_MISSED_CALLS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Exclusive(ATTR_CALL_ID, "which"): cv.string,
+        vol.Exclusive(ATTR_CALLER_NUMBER, "which"): cv.string,
     }
 )
 
@@ -98,6 +111,15 @@ async def _async_list_missed_calls(call: ServiceCall) -> ServiceResponse:
     }
 
 
+async def _async_acknowledge_missed_calls(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    dealt_with = entry.runtime_data.async_acknowledge(
+        call_id=call.data.get(ATTR_CALL_ID),
+        caller_number=call.data.get(ATTR_CALLER_NUMBER),
+    )
+    return {"acknowledged": dealt_with} if call.return_response else None
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
@@ -105,6 +127,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_LIST_MISSED_CALLS,
         _async_list_missed_calls,
-        schema=LIST_MISSED_CALLS_SCHEMA,
+        schema=ha_schema(LIST_MISSED_CALLS_SCHEMA),
         supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ACKNOWLEDGE_MISSED_CALLS,
+        _async_acknowledge_missed_calls,
+        schema=ha_schema(ACKNOWLEDGE_MISSED_CALLS_SCHEMA),
+        supports_response=SupportsResponse.OPTIONAL,
     )

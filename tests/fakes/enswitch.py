@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import itertools
 import secrets
 import time
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -62,14 +62,27 @@ class FakeEnswitch:
         return row
 
     def start_call(
-        self, snumber: str, cnumber: str, *, legs: int = 1, callid: str | None = None
+        self,
+        snumber: str,
+        cnumber: str,
+        *,
+        legs: int = 1,
+        callid: str | None = None,
+        direction: Literal["in", "out", "internal"] = "in",
     ) -> str:
-        """Start a call with one or more legs; return its callid."""
+        """Start a call with one or more legs; return its callid.
+
+        The way a call goes shows as Enswitch shows it: an inbound call is billed to
+        an inbound group, an outbound one goes to a peer through an outbound group.
+        """
         callid = callid or f"call-{next(_ids)}"
         now = int(time.time())
         for leg in range(legs):
             self.legs.append(
                 {
+                    "ingroup": 3 if direction == "in" else 0,
+                    "outgroup": 7 if direction == "out" else 0,
+                    "peer": 12 if direction == "out" else 0,
                     "uniqueid": f"{now}.{next(_ids)}",
                     "callid": callid,
                     "start": now,

@@ -1,6 +1,6 @@
 """Async clients for cloud telephony providers; free of Home Assistant."""
 
-from .base import CallProvider, PushingProvider
+from .base import CallEventsProvider, CallProvider, PushingProvider
 from .enswitch import EnswitchClient
 from .exceptions import (
     ProviderAuthenticationError,
@@ -11,6 +11,7 @@ from .exceptions import (
     ProviderResponseError,
 )
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
+from .numbers import Number, canonical_number, read_number
 from .telecmi import TelecmiClient, TelecmiRegion
 from .voipnow import VoipnowClient
 
@@ -18,10 +19,12 @@ __all__ = [
     "Account",
     "ActiveCall",
     "CallDirection",
+    "CallEventsProvider",
     "CallProvider",
     "CallPush",
     "EnswitchClient",
     "MissedCall",
+    "Number",
     "ProviderAuthenticationError",
     "ProviderConnectionError",
     "ProviderError",
@@ -32,4 +35,6 @@ __all__ = [
     "TelecmiClient",
     "TelecmiRegion",
     "VoipnowClient",
+    "canonical_number",
+    "read_number",
 ]

@@ -15,6 +15,8 @@ class CallProvider(Protocol):
     manufacturer: str
     model: str
     supports_active_calls: bool
+    # The country whose national form numbers are read in (ISO 3166 alpha-2).
+    country: str | None
 
     async def account(self) -> Account:
         """Check the credentials and identify the account they open."""
@@ -32,5 +34,29 @@ class PushingProvider(Protocol):
 
     app_id: str
 
-    def parse_push(self, payload: Any) -> CallPush | None:
-        """Read one push; ProviderResponseError if it is malformed."""
+    def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
+        """Read one push; ProviderResponseError if it is malformed.
+
+        `now` is when it arrived, the time of pushes that carry none (default: now).
+        """
+
+    def owns_account(self, account_id: str) -> bool:
+        """Return whether a push's `account_id` is this client's account.
+
+        A push for another account is refused. TeleCMI: the app id. VoipNow: one of
+        the watched extensions.
+        """
+
+
+@runtime_checkable
+class CallEventsProvider(PushingProvider, Protocol):
+    """A pushing provider told where to push through its API (VoipNow Call Events)."""
+
+    async def register_call_events(self, url: str) -> str:
+        """Have the provider push to `url`; return what `remove_call_events` takes.
+
+        Idempotent: what is registered for `url` already is reused.
+        """
+
+    async def remove_call_events(self, registration: str) -> None:
+        """Stop the pushes a registration set up; those already gone are fine."""

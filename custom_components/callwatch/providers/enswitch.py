@@ -57,7 +57,7 @@ class EnswitchClient:
         self._password = password
         self._session = session
         self._customer = customer
-        self._country = country
+        self.country = country
         self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
         # A session token from `user/login` spares sending the password every poll.
@@ -245,14 +245,14 @@ class EnswitchClient:
         return message
 
     def _missed_call(self, row: dict[str, Any]) -> MissedCall:
-        caller = number(row, self._country, "callerid")
+        caller = number(row, self.country, "callerid")
         return MissedCall(
             time=required(unix_time(row, "time"), "time"),
             caller_number=caller.value,
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
             caller_name=text(row, "callername", "name"),
-            called_number=number(row, self._country, "dnumber", "cnumber").value,
+            called_number=number(row, self.country, "dnumber", "cnumber").value,
             call_id=text(row, "uniqueid", "callid"),
             direction=CallDirection.INBOUND,
         )
@@ -264,13 +264,11 @@ class EnswitchClient:
                 unix_time(leg, "start") or datetime.max.replace(tzinfo=UTC)
             ),
         )
-        direction = {"in": CallDirection.INBOUND, "out": CallDirection.OUTBOUND}.get(
-            text(first, "direction") or ""
-        )
+        direction = _leg_direction(first)
         return ActiveCall(
             call_id=call_id,
-            caller_number=number(first, self._country, "snumber").value,
-            called_number=number(first, self._country, "cnumber", "dnumber").value,
+            caller_number=number(first, self.country, "snumber").value,
+            called_number=number(first, self.country, "cnumber", "dnumber").value,
             started=unix_time(first, "start"),
             answered=any(unix_time(leg, "answered") for leg in legs),
             direction=direction,
@@ -305,6 +303,15 @@ def _envelope(payload: dict[str, Any], http_status: int) -> tuple[int, str, str]
         key if isinstance(key, str) else "",
         message if isinstance(message, str) else "",
     )
+
+
+def _leg_direction(leg: dict[str, Any]) -> CallDirection | None:
+    """Tell which way a leg goes: an inbound group bills calls in, a peer takes out."""
+    if text(leg, "ingroup") not in (None, "0"):
+        return CallDirection.INBOUND
+    if text(leg, "outgroup") not in (None, "0") or text(leg, "peer") not in (None, "0"):
+        return CallDirection.OUTBOUND
+    return None
 
 
 def _leg(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -77,8 +77,8 @@ class TelecmiClient:
     ) -> None:
         """Keep the app's details; `api_url` replaces the family's base URL.
 
-        `country` (ISO 3166 alpha-2) reads numbers written in national form; CHUB
-        India's numbers are Indian unless it says otherwise.
+        `country` (ISO 3166 alpha-2) reads numbers written in national form; on
+        CHUB India, an Indian system, numbers in national form are Indian.
         """
         self.region = TelecmiRegion(region)
         self.model = f"CHUB {self.region.value.capitalize()}"
@@ -86,7 +86,7 @@ class TelecmiClient:
         self.app_id = app_id.strip()
         self._secret = secret
         self._session = session
-        self.country = country or _COUNTRY.get(self.region)
+        self.country = _COUNTRY.get(self.region, country)
         self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
 
@@ -115,9 +115,16 @@ class TelecmiClient:
         calls.sort(key=lambda call: call.time)
         return calls
 
-    def parse_push(self, payload: Any) -> CallPush | None:
-        """Read a webhook push; None for a push that says nothing about a call."""
+    def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
+        """Read a webhook push; None for a push that says nothing about a call.
+
+        TeleCMI's pushes carry their own time; `now` is not used.
+        """
         return parse_push(payload, self.country)
+
+    def owns_account(self, account_id: str) -> bool:
+        """Return whether a push for this app id is for this app."""
+        return account_id == self.app_id
 
     async def _all_pages(
         self, path: str, direction: CallDirection, start: datetime, end: datetime

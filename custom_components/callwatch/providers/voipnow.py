@@ -1,9 +1,19 @@
-"""Client for VoipNow's Unified API (UAPI), with OAuth 2 client credentials."""
+"""Client for VoipNow's Unified API (UAPI), with OAuth 2 client credentials.
+
+Besides polling, VoipNow can call a URL of ours as calls ring, are answered and hang up
+("Call Events", one registration per extension and event type, managed under
+`/uapi/extensions/{userId}/{extension}/phoneCallEvents`). What is documented (4PSA's
+UnifiedAPI pages and knowledge base, and 4PSA's own MCP server, github.com/4psa/
+mcp-voipnow) and what is inferred is said where it is used.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+import contextlib
 from datetime import UTC, datetime, timedelta
+import re
 import time
 from typing import Any
 
@@ -12,12 +22,14 @@ from yarl import URL
 
 from .exceptions import (
     ProviderAuthenticationError,
+    ProviderError,
     ProviderPermissionError,
     ProviderResponseError,
 )
 from .fields import RowReader, any_time, number, required, text
 from .http import Reply, base_url, host_of, send
-from .models import Account, ActiveCall, CallDirection, MissedCall
+from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
+from .numbers import WITHHELD_MARKERS, Number
 
 SERVICE = "VoipNow"
 # The UAPI's own bounds: at most 5000 rows a page, and a start index below 5000.
@@ -29,6 +41,61 @@ TOKEN_MARGIN = 60.0
 _FLOWS = {"8": CallDirection.INBOUND, "4": CallDirection.OUTBOUND}
 # CDR disposition 3 is NO ANSWER.
 _NO_ANSWER = {"3", "NO ANSWER", "NOANSWER", "NO_ANSWER"}
+
+# Call Events. PhoneCallEvent `type` (documented): 0 Dial-In, 1 Dial-Out, 2 Hangup,
+# 3 Answer on incoming call, 4 Answer on outgoing call (by the other party). VoipNow 3's
+# pages list only 0 to 2, so a server that refuses 3 and 4 still gets the first three.
+# The callback does not say which event it reports, and what CallStatus an Answer event
+# carries is not documented (a Hangup's may be ANSWER too), so each registration's URL
+# carries the event in a query parameter of ours (inferred: VoipNow keeps the URL's
+# query). The callbacks come by POST (method 1), whose parameters go in the body, so
+# they cannot clash with ours in the query.
+EVENT_PARAMETER = "callwatch_event"
+_EVENT_TYPES = {
+    "0": "dial-in",
+    "1": "dial-out",
+    "2": "hangup",
+    "3": "answer-in",
+    "4": "answer-out",
+}
+_OPTIONAL_EVENT_TYPES = frozenset({"3", "4"})
+_POST = "1"
+_ENABLED = "1"
+_EVENT_NOTE = "Callwatch (Home Assistant)"
+# Registering for all of a user's extensions (`@self`) costs a listing and up to five
+# requests per extension; more extensions than this are refused, not half registered.
+MAX_EVENT_EXTENSIONS = 50
+# What a DELETE of an event that is already gone answers: the docs give 400
+# pce_id_invalid (unknown event) and extension_invalid (unknown extension); 404 is
+# accepted too.
+_GONE = frozenset({"pce_id_invalid", "extension_invalid"})
+# CallFlow: IN for calls the extension receives, OUT for calls it makes (documented).
+_CALL_FLOWS = {"IN": CallDirection.INBOUND, "OUT": CallDirection.OUTBOUND}
+_EVENT_DIRECTIONS = {
+    "dial-in": CallDirection.INBOUND,
+    "answer-in": CallDirection.INBOUND,
+    "dial-out": CallDirection.OUTBOUND,
+    "answer-out": CallDirection.OUTBOUND,
+}
+# CallStatus (documented): CALLING for Dial-In and Dial-Out; for Hangup the dial status,
+# ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION or CHANUNAVAIL (the knowledge base says
+# ANSWER or UNKNOWN). Read without spaces or underscores, upper case.
+_RINGING_STATUS = "CALLING"
+_ANSWERED_STATUSES = frozenset({"ANSWER", "ANSWERED"})
+_HANGUP_STATUSES = _ANSWERED_STATUSES | {
+    "BUSY",
+    "NOANSWER",
+    "CANCEL",
+    "CONGESTION",
+    "CHANUNAVAIL",
+    "UNKNOWN",
+}
+# An incoming call that hung up with one of these was missed: it rang and nobody
+# answered. BUSY, CONGESTION and CHANUNAVAIL (the phone busy or unreachable) are left
+# out, as the call history's missed calls (disposition NO ANSWER) leave them out.
+_MISSED_STATUSES = frozenset({"NOANSWER", "CANCEL", "UNKNOWN"})
+# A caller "name" made of these characters only is the number again.
+_NUMBER_LIKE = re.compile(r"[0-9\s()+\-./*#]+")
 
 
 class VoipnowClient:
@@ -61,9 +128,14 @@ class VoipnowClient:
         self._session = session
         self.extension = extension.strip() or "@self"
         self._user_id = user_id
-        self._country = country
+        self.country = country
         self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
+        # The extensions whose callbacks are ours: the one watched, or with `@self` the
+        # ones `register_call_events` found.
+        self._event_extensions: frozenset[str] = (
+            frozenset() if self.extension == "@self" else frozenset({self.extension})
+        )
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
@@ -72,6 +144,11 @@ class VoipnowClient:
     def host(self) -> str:
         """Return the host (and port, if not the default) of the API."""
         return host_of(self._base)
+
+    @property
+    def app_id(self) -> str:
+        """Return the UAPI app's client id."""
+        return self._client_id
 
     async def account(self) -> Account:
         """Check the app's credentials against both listings the integration needs."""
@@ -114,6 +191,152 @@ class VoipnowClient:
         calls.sort(key=lambda call: call.time)
         return calls
 
+    async def register_call_events(self, url: str) -> str:
+        """Have VoipNow POST to `url` as calls ring, are answered and hang up.
+
+        Registers Dial-In, Dial-Out, Hangup and both Answer events on the watched
+        extension, or with `@self` on each of the user's phone extensions (Call Events
+        are per extension: `@self` is refused there). An event already registered for
+        the same URL is reused (and enabled), never duplicated. Returns the
+        registration for `remove_call_events`: space-separated
+        `extension/type/id` items. ValueError if `url` is not http(s).
+        """
+        callback = URL(url)
+        if callback.scheme not in ("http", "https") or not callback.host:
+            raise ValueError("VoipNow can call back http and https URLs only")
+        extensions = await self.call_event_extensions()
+        registration: list[str] = []
+        created: list[str] = []
+        try:
+            for extension in extensions:
+                registration.extend(
+                    await self._register_extension(extension, callback, created)
+                )
+        except ProviderError:
+            # Leave nothing behind that no registration names.
+            with contextlib.suppress(ProviderError):
+                await self.remove_call_events(" ".join(created))
+            raise
+        self._event_extensions = frozenset(extensions)
+        return " ".join(registration)
+
+    async def remove_call_events(self, registration: str) -> None:
+        """Delete what `register_call_events` registered; what is gone already is fine."""
+        for item in registration.split():
+            extension, event_type, event_id = _registration_item(item)
+            path = (
+                f"uapi/extensions/{self._user_id}/{extension}/phoneCallEvents/"
+                f"{event_type}/{event_id}"
+            )
+            reply = await self._request("DELETE", path)
+            if reply.status == 404 or (
+                reply.status == 400 and _error_code(_error_payload(reply)) in _GONE
+            ):
+                continue
+            self._decoded(path, reply)
+
+    async def call_event_extensions(self) -> list[str]:
+        """Return the extensions Call Events are registered on.
+
+        The watched one, or for `@self` the user's phone extensions as the presence
+        listing (`/uapi/extensions/{userId}/@self/presence`) gives them: the UAPI has
+        no other listing of a user's extensions.
+        """
+        if self.extension != "@self":
+            return [self.extension]
+        path = f"uapi/extensions/{self._user_id}/@self/presence"
+        extensions = list(
+            dict.fromkeys(
+                extension
+                for row in await self._collection(path, {})
+                if (extension := text(row, "extension"))
+            )
+        )
+        if not extensions:
+            raise ProviderResponseError(
+                f"{SERVICE} lists no phone extensions to register Call Events on"
+            )
+        if len(extensions) > MAX_EVENT_EXTENSIONS:
+            raise ProviderResponseError(
+                f"{SERVICE} lists {len(extensions)} extensions; Call Events are "
+                f"registered on at most {MAX_EVENT_EXTENSIONS}, so choose one extension"
+            )
+        return extensions
+
+    def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
+        """Read a Call Events callback; `now` is its time (callbacks carry none)."""
+        return parse_call_event(payload, now or datetime.now(UTC), self.country)
+
+    def owns_account(self, account_id: str) -> bool:
+        """Return whether a callback for this extension is one of ours."""
+        return account_id in self._event_extensions
+
+    async def _register_extension(
+        self, extension: str, url: URL, created: list[str]
+    ) -> list[str]:
+        """Register every event type on one extension; return `extension/type/id`s.
+
+        Those it had to add are also appended to `created`.
+        """
+        path = f"uapi/extensions/{self._user_id}/{extension}/phoneCallEvents"
+        secrets = _url_secrets(url)
+        existing = await self._collection(path, {})
+        registration: list[str] = []
+        for event_type, kind in _EVENT_TYPES.items():
+            target = str(url.update_query({EVENT_PARAMETER: kind}))
+            event = _find_event(existing, event_type, target)
+            if event is not None:
+                event_id = _required_id(event, path)
+                if text(event, "method") != _POST or text(event, "status") != _ENABLED:
+                    reply = await self._request(
+                        "PUT",
+                        f"{path}/{event_type}/{event_id}",
+                        json={"method": _POST, "status": _ENABLED},
+                    )
+                    self._decoded(path, reply, *secrets)
+            else:
+                found_id = await self._add_event(path, event_type, target, secrets)
+                if found_id is None:
+                    continue
+                event_id = found_id
+                created.append(f"{extension}/{event_type}/{event_id}")
+            registration.append(f"{extension}/{event_type}/{event_id}")
+        return registration
+
+    async def _add_event(
+        self, path: str, event_type: str, target: str, secrets: tuple[str, ...]
+    ) -> str | None:
+        """POST one event; return its id, or None for an Answer event the server lacks."""
+        reply = await self._request(
+            "POST",
+            path,
+            json={
+                "type": event_type,
+                "method": _POST,
+                "url": target,
+                "status": _ENABLED,
+                "note": _EVENT_NOTE,
+            },
+        )
+        if (
+            reply.status == 400
+            and event_type in _OPTIONAL_EVENT_TYPES
+            and _error_code(_error_payload(reply)) == "pcet_type_invalid"
+        ):
+            return None
+        event_id = _created_id(self._decoded(path, reply, *secrets))
+        if event_id is not None:
+            return event_id
+        # The docs promise the new id with a 200 (in what shape they do not show) and
+        # none with a 204: without one, find the event by its URL.
+        listed = await self._collection(f"{path}/{event_type}", {})
+        event = _find_event(listed, event_type, target)
+        if event is None:
+            raise ProviderResponseError(
+                f"{SERVICE} accepted a Call Event on {path} but does not list it"
+            )
+        return _required_id(event, path)
+
     async def _collection(
         self, path: str, params: dict[str, str]
     ) -> list[dict[str, Any]]:
@@ -141,46 +364,66 @@ class VoipnowClient:
 
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any] | None:
         """GET a UAPI resource with a valid token; None for 204 (nothing)."""
-        for attempt in range(2):
-            token = await self._access_token()
-            reply = await send(
-                self._session,
-                "GET",
-                self._base.joinpath(*path.split("/")).with_query(params),
-                service=SERVICE,
-                request_timeout=self._timeout,
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            if reply.status == 401 and attempt == 0:
-                # Expired or revoked before its time: fetch a new token once.
-                self._token = None
-                continue
-            return self._object(path, reply)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _object(self, path: str, reply: Reply) -> dict[str, Any] | None:
-        if reply.status == 204 or (reply.status == 200 and not reply.body.strip()):
-            return None
-        payload = reply.json() if reply.body.strip() else None
-        if reply.status == 401:
-            raise ProviderAuthenticationError(f"{SERVICE} refused the app's token")
-        if reply.status == 403:
-            raise ProviderPermissionError(
-                f"{SERVICE} does not let this app read {path}{self._scrub(_error(payload))}"
-            )
-        if reply.status >= 400:
-            raise ProviderResponseError(
-                f"{SERVICE} answered {reply.status} to {path}{self._scrub(_error(payload))}"
-            )
-        if not isinstance(payload, dict):
+        reply = await self._request("GET", path, params=params)
+        payload = self._decoded(path, reply)
+        if payload is not None and not isinstance(payload, dict):
             raise ProviderResponseError(
                 f"{SERVICE} answered {path} without a JSON object"
             )
         return payload
 
-    def _scrub(self, message: str) -> str:
-        """Keep the secret and the token out of anything the server echoes back."""
-        for secret in (self._client_secret, self._token):
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> Reply:
+        """Send one UAPI request with a valid token, fetching a new one once if refused."""
+        url = self._base.joinpath(*path.split("/"))
+        if params:
+            url = url.with_query(params)
+        for attempt in range(2):
+            token = await self._access_token()
+            reply = await send(
+                self._session,
+                method,
+                url,
+                service=SERVICE,
+                request_timeout=self._timeout,
+                headers={"Authorization": f"Bearer {token}"},
+                json=json,
+            )
+            if reply.status == 401 and attempt == 0:
+                # Expired or revoked before its time: fetch a new token once.
+                self._token = None
+                continue
+            return reply
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _decoded(self, path: str, reply: Reply, *secrets: str) -> Any:
+        """Return a reply's JSON (None when empty) or raise what its error means.
+
+        `secrets` are kept out of the messages along with the app's own.
+        """
+        if reply.status < 400:
+            return reply.json() if reply.body.strip() else None
+        payload = _error_payload(reply)
+        detail = self._scrub(_error(payload), *secrets)
+        if reply.status == 401:
+            raise ProviderAuthenticationError(f"{SERVICE} refused the app's token")
+        if reply.status == 403 or "forbidden" in _error_code(payload):
+            raise ProviderPermissionError(
+                f"{SERVICE} does not let this app use {path}{detail}"
+            )
+        raise ProviderResponseError(
+            f"{SERVICE} answered {reply.status} to {path}{detail}"
+        )
+
+    def _scrub(self, message: str, *secrets: str) -> str:
+        """Keep the secret, the token and `secrets` out of what the server echoes."""
+        for secret in (self._client_secret, self._token, *secrets):
             if secret:
                 message = message.replace(secret, "***")
         return message
@@ -191,9 +434,9 @@ class VoipnowClient:
         return ActiveCall(
             call_id=required(text(entry, "id"), "id"),
             caller_number=number(
-                first, self._country, "callerId", "callerID", "source"
+                first, self.country, "callerId", "callerID", "source"
             ).value,
-            called_number=number(first, self._country, "destination").value,
+            called_number=number(first, self.country, "destination").value,
             started=any_time(entry, "published"),
             answered=bool(entry.get("answered"))
             or any(bool(view.get("answered")) for view in views),
@@ -201,7 +444,7 @@ class VoipnowClient:
         )
 
     def _missed_call(self, row: dict[str, Any]) -> MissedCall:
-        caller = number(row, self._country, "callerId", "callerID", "source")
+        caller = number(row, self.country, "callerId", "callerID", "source")
         return MissedCall(
             time=required(
                 any_time(row, "startDate", "start", "published", "date"), "startDate"
@@ -210,7 +453,7 @@ class VoipnowClient:
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
             caller_name=text(row, "callerName", "callerIdName"),
-            called_number=number(row, self._country, "destination", "extension").value,
+            called_number=number(row, self.country, "destination", "extension").value,
             call_id=text(row, "id", "callId"),
             direction=CallDirection.INBOUND,
         )
@@ -292,6 +535,21 @@ def _error(payload: Any) -> str:
     return ""
 
 
+def _error_payload(reply: Reply) -> Any:
+    """Decode an error reply's body if it is JSON; an error page is no JSON."""
+    try:
+        return reply.json() if reply.body.strip() else None
+    except ProviderResponseError:
+        return None
+
+
+def _error_code(payload: Any) -> str:
+    """Return the code of a UAPI error body `{"error": {"code": ...}}`, lower case."""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code.lower() if isinstance(code, str) else ""
+
+
 def _entries(page: dict[str, Any], path: str) -> list[dict[str, Any]]:
     entry = page.get("entry", [])
     rows = list(entry.values()) if isinstance(entry, dict) else entry
@@ -316,3 +574,131 @@ def _is_missed_incoming(row: dict[str, Any]) -> bool:
     disposition = (text(row, "disposition") or "").upper()
     flow = text(row, "flow")
     return disposition in _NO_ANSWER and (flow is None or flow == "8")
+
+
+def parse_call_event(
+    payload: Any, now: datetime, country: str | None = None
+) -> CallPush | None:
+    """Read a Call Events callback: a GET's query or a POST's form or JSON, as a mapping.
+
+    Parameter names are read in any case (the docs write CallerIDName, and CallerIDNam
+    in the knowledge base); values may be text, numbers or one-item lists. The push's
+    `account_id` is the watched extension the callback is about: CalledExtension for a
+    call it receives, CallerExtension for one it makes. Raises ProviderResponseError
+    for what VoipNow never sends; returns None for a status it does not document.
+    """
+    if not isinstance(payload, Mapping):
+        raise ProviderResponseError(f"{SERVICE} callback is not a set of parameters")
+    params = {str(key).lower(): value for key, value in payload.items()}
+    kind = (text(params, EVENT_PARAMETER) or "").lower()
+    if kind not in _EVENT_TYPES.values():
+        kind = ""
+    status = re.sub(r"[\s_]", "", text(params, "callstatus") or "").upper()
+    direction = _CALL_FLOWS.get((text(params, "callflow") or "").upper())
+    direction = direction or _EVENT_DIRECTIONS.get(kind)
+    call_id = text(params, "callid")
+    if call_id is None or direction is None:
+        raise ProviderResponseError(f"{SERVICE} callback lacks its CallID or CallFlow")
+    inbound = direction is CallDirection.INBOUND
+    account_id = text(params, "calledextension" if inbound else "callerextension")
+    if account_id is None:
+        raise ProviderResponseError(
+            f"{SERVICE} callback does not name the extension it is about"
+        )
+    if kind.startswith("dial") or (not kind and status == _RINGING_STATUS):
+        answered = ended = False
+    elif kind.startswith("answer"):
+        answered, ended = True, False
+    elif kind == "hangup" or status in _HANGUP_STATUSES:
+        answered, ended = status in _ANSWERED_STATUSES, True
+    else:
+        return None
+    caller = number(
+        params, country, "calleridnum", *(() if inbound else ("callerextension",))
+    )
+    called = number(
+        params, country, "callednumber", "calleddid", "calledextension"
+    ).value
+    missed = None
+    if inbound and ended and status in _MISSED_STATUSES:
+        missed = MissedCall(
+            time=now,
+            caller_number=caller.value,
+            caller_number_raw=caller.raw,
+            caller_withheld=caller.withheld,
+            caller_name=_caller_name(params, caller),
+            called_number=called,
+            call_id=call_id,
+            direction=CallDirection.INBOUND,
+        )
+    return CallPush(
+        account_id=account_id,
+        call_id=call_id,
+        time=now,
+        caller_number=caller.value,
+        called_number=called,
+        direction=direction,
+        answered=answered,
+        ended=ended,
+        missed_call=missed,
+    )
+
+
+def _caller_name(params: dict[str, Any], caller: Number) -> str | None:
+    """Return CallerIDName when it is a name: not empty, a withheld marker or a number."""
+    name = text(params, "calleridname", "calleridnam")
+    if name is None or name.lower() in WITHHELD_MARKERS:
+        return None
+    if _NUMBER_LIKE.fullmatch(name) or name in (caller.raw, caller.value):
+        return None
+    return name
+
+
+def _find_event(
+    events: list[dict[str, Any]], event_type: str, url: str
+) -> dict[str, Any] | None:
+    """Return the first PhoneCallEvent of this type for this URL."""
+    for event in events:
+        listed = text(event, "url")
+        if text(event, "type") == event_type and listed and _same_url(listed, url):
+            return event
+    return None
+
+
+def _same_url(listed: str, url: str) -> bool:
+    if listed == url:
+        return True
+    try:
+        return URL(listed) == URL(url)
+    except ValueError:
+        return False
+
+
+def _created_id(payload: Any) -> str | None:
+    """Find the new event's id in the reply to its POST: `{"id"}` or `[{"id"}]`."""
+    if isinstance(payload, list):
+        payload = payload[0] if payload else None
+    return text(payload, "id") if isinstance(payload, dict) else None
+
+
+def _required_id(event: dict[str, Any], path: str) -> str:
+    """Return a listed PhoneCallEvent's id."""
+    event_id = text(event, "id")
+    if event_id is None or "/" in event_id or " " in event_id:
+        raise ProviderResponseError(
+            f"{SERVICE} lists a Call Event on {path} without a usable id"
+        )
+    return event_id
+
+
+def _registration_item(item: str) -> tuple[str, str, str]:
+    """Split one `extension/type/id` item of a registration."""
+    parts = item.rsplit("/", 2)
+    if len(parts) != 3 or not all(parts) or parts[1] not in _EVENT_TYPES:
+        raise ValueError(f"Not a VoipNow Call Events registration item: {item!r}")
+    return parts[0], parts[1], parts[2]
+
+
+def _url_secrets(url: URL) -> tuple[str, ...]:
+    """Return what of a callback URL must not appear in messages: it holds a webhook id."""
+    return (str(url), url.name) if len(url.name) >= 8 else (str(url),)
