@@ -78,6 +78,7 @@ async def test_each_new_call_fires_once_oldest_first(
         "caller_number_raw": "+64second",
         "caller_withheld": False,
         "caller_name": "Sam",
+        "caller_name_source": "provider",
         "called_number": "100",
         "time": datetime.fromtimestamp(int(now - 2), UTC).isoformat(),
         "call_id": "1763640000.2",

@@ -42,7 +42,11 @@ async def test_options_take_effect_at_once(
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    assert {str(key) for key in result["data_schema"].schema} == set(OPTIONS)
+    assert {str(key) for key in result["data_schema"].schema} == set(OPTIONS) | {
+        "country",
+        "phonebook",
+        "contacts_file",
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], OPTIONS
     )

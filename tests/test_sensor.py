@@ -93,8 +93,11 @@ async def test_latest_missed_caller(
     enswitch.add_missed_call(when, "+6425550000", callername="Dan", dnumber="100")
     await next_poll(hass, freezer)
     state = hass.states.get(LATEST)
-    assert state.state == "+6425550000"
+    # The name where there is one; the number in the attributes.
+    assert state.state == "Dan"
+    assert state.attributes["caller_number"] == "+6425550000"
     assert state.attributes["caller_name"] == "Dan"
+    assert state.attributes["caller_name_source"] == "provider"
     assert state.attributes["called_number"] == "100"
     assert (
         state.attributes["time"]

@@ -127,7 +127,9 @@ async def test_entities_and_events(
     await setup_entry(hass, voipnow_entry)
     # One call seen by two extensions is one call.
     assert hass.states.get(ACTIVE).state == "1"
-    assert hass.states.get(LATEST).state == "029999"
+    # The caller's name where the provider gives one; the number in an attribute.
+    assert hass.states.get(LATEST).state == "Old"
+    assert hass.states.get(LATEST).attributes["caller_number"] == "029999"
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     voipnow.add_history(freezer().timestamp() - 5, "027777", caller_name="Aroha")
     await next_poll(hass, freezer)
@@ -135,7 +137,8 @@ async def test_entities_and_events(
     assert [event.data["caller_number"] for event in events] == ["027777"]
     assert events[0].data["provider"] == "voipnow"
     assert events[0].data["caller_name"] == "Aroha"
-    assert hass.states.get(LATEST).state == "027777"
+    assert events[0].data["caller_name_source"] == "provider"
+    assert hass.states.get(LATEST).state == "Aroha"
 
 
 async def test_reauth_with_a_new_secret(

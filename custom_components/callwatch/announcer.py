@@ -56,14 +56,17 @@ class MissedCallAnnouncer:
         provider: str,
         counts: Counts,
         poll_interval: timedelta,
+        describe: Callable[[MissedCall], dict[str, Any]],
         on_change: Callable[[], None],
     ) -> None:
         """Set up for an account; `async_load` takes what earlier runs saved.
 
-        `on_change` is called when the log changes outside a poll (a call announced
-        once Home Assistant has started, calls dealt with).
+        `describe` says what automations see of a call. `on_change` is called when the
+        log changes outside a poll (a call announced once Home Assistant has started,
+        calls dealt with).
         """
         self._hass = hass
+        self._describe = describe
         self._on_change = on_change
         self._entry_id = entry_id
         self._account = account
@@ -240,7 +243,7 @@ class MissedCallAnnouncer:
         self._hass.bus.async_fire(
             EVENT_MISSED_CALL,
             {"config_entry_id": self._entry_id, "provider": self._provider}
-            | missed_call_attributes(call)
+            | self._describe(call)
             | {"catch_up": catch_up},
         )
         for listener in list(self._listeners):
@@ -258,17 +261,3 @@ class MissedCallAnnouncer:
 
     def _state(self) -> dict[str, Any]:
         return {"tracker": self.tracker.as_dict(), "log": self.log.as_dict()}
-
-
-def missed_call_attributes(call: MissedCall) -> dict[str, Any]:
-    """Return what automations see of a missed call; time is ISO 8601 UTC."""
-    return {
-        "caller_number": call.caller_number,
-        "caller_number_raw": call.caller_number_raw,
-        "caller_withheld": call.caller_withheld,
-        "caller_name": call.caller_name,
-        "called_number": call.called_number,
-        "time": call.time.astimezone(dt_util.UTC).isoformat(),
-        "call_id": call.call_id,
-        "direction": call.direction.value,
-    }

@@ -19,6 +19,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .const import (
     CONF_API_URL,
     CONF_APP_ID,
+    CONF_COUNTRY,
     CONF_CUSTOMER_SCOPE,
     CONF_EXTENSION,
     CONF_PROVIDER,
@@ -42,7 +43,7 @@ def _enswitch(
         data[CONF_PASSWORD],
         session=async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
         customer=None if scope in (None, "own") else scope,
-        country=hass.config.country,
+        country=_country(hass, options),
     )
 
 
@@ -55,7 +56,7 @@ def _telecmi(
         data[CONF_SECRET],
         session=async_get_clientsession(hass),
         api_url=data.get(CONF_API_URL) or None,
-        country=hass.config.country,
+        country=_country(hass, options),
     )
 
 
@@ -68,8 +69,14 @@ def _voipnow(
         data[CONF_CLIENT_SECRET],
         session=async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
         extension=data.get(CONF_EXTENSION) or "@self",
-        country=hass.config.country,
+        country=_country(hass, options),
     )
+
+
+def _country(hass: HomeAssistant, options: Mapping[str, Any]) -> str | None:
+    """Return the account's country: the option, else Home Assistant's."""
+    country: str | None = options.get(CONF_COUNTRY) or hass.config.country
+    return country
 
 
 CLIENT_FACTORIES: dict[str, ClientFactory] = {

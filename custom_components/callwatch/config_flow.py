@@ -28,6 +28,7 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    CountrySelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -40,14 +41,18 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .callers import contacts_file_path
 from .client import CLIENT_FACTORIES, create_client
 from .const import (
     CONF_API_URL,
     CONF_APP_ID,
     CONF_CALLED_NUMBERS,
+    CONF_CONTACTS_FILE,
+    CONF_COUNTRY,
     CONF_CUSTOMER_SCOPE,
     CONF_DIRECTIONS,
     CONF_EXTENSION,
+    CONF_PHONEBOOK,
     CONF_PROVIDER,
     CONF_REGION,
     CONF_SECRET,
@@ -58,6 +63,7 @@ from .const import (
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
 )
+from .phonebook import read_contacts_file, read_typed_entries
 from .providers import (
     Account,
     ProviderAuthenticationError,
@@ -164,6 +170,9 @@ OPTIONS_SCHEMA = vol.Schema(
         vol.Required(CONF_CALLED_NUMBERS, default=[]): TextSelector(
             TextSelectorConfig(multiple=True)
         ),
+        vol.Optional(CONF_COUNTRY): CountrySelector(),
+        vol.Optional(CONF_PHONEBOOK): TextSelector(TextSelectorConfig(multiline=True)),
+        vol.Optional(CONF_CONTACTS_FILE): TextSelector(),
     }
 )
 
@@ -359,6 +368,11 @@ class CallwatchOptionsFlow(OptionsFlow):
         provider: str = self.config_entry.data[CONF_PROVIDER]
         provider_options = PROVIDER_OPTIONS.get(provider, {})
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if CONF_WEBHOOK_ID in self.config_entry.data:
+            placeholders["webhook_url"] = _webhook_url(
+                self.hass, self.config_entry.data[CONF_WEBHOOK_ID]
+            )
         if user_input is not None:
             user_input[CONF_CALLED_NUMBERS] = [
                 number.strip()
@@ -367,6 +381,10 @@ class CallwatchOptionsFlow(OptionsFlow):
             ]
             if not user_input[CONF_DIRECTIONS]:
                 errors[CONF_DIRECTIONS] = "no_direction"
+            elif phonebook_errors := await _async_check_phonebook(
+                self.hass, user_input, placeholders
+            ):
+                errors = phonebook_errors
             elif provider_options:
                 _, errors = await _async_check_account(
                     self.hass, self.config_entry.data, user_input
@@ -384,23 +402,43 @@ class CallwatchOptionsFlow(OptionsFlow):
                     )
                 return self.async_create_entry(data=user_input)
         schema = ha_schema(OPTIONS_SCHEMA.extend(provider_options))
-        placeholders = (
-            {
-                "webhook_url": _webhook_url(
-                    self.hass, self.config_entry.data[CONF_WEBHOOK_ID]
-                )
-            }
-            if CONF_WEBHOOK_ID in self.config_entry.data
-            else None
-        )
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 schema, user_input or self.config_entry.options
             ),
             errors=errors,
-            description_placeholders=placeholders,
+            description_placeholders=placeholders or None,
         )
+
+
+async def _async_check_phonebook(
+    hass: HomeAssistant, user_input: dict[str, Any], placeholders: dict[str, str]
+) -> dict[str, str]:
+    """Read the phonebook the options give; return form errors for what is wrong.
+
+    The first unreadable typed line, or what keeps the contacts file from being read,
+    is named by its line in `placeholders`.
+    """
+    country = user_input.get(CONF_COUNTRY) or hass.config.country
+    typed = read_typed_entries(user_input.get(CONF_PHONEBOOK), country)
+    if typed.problems:
+        problem = typed.problems[0]
+        placeholders.update(line=str(problem.line), text=problem.text)
+        return {CONF_PHONEBOOK: f"phonebook_{problem.reason}"}
+    name = (user_input.get(CONF_CONTACTS_FILE) or "").strip()
+    if not name:
+        return {}
+    path = contacts_file_path(hass, name)
+    if path is None:
+        return {CONF_CONTACTS_FILE: "contacts_outside_config"}
+    contacts = await hass.async_add_executor_job(read_contacts_file, path, country)
+    if (error := contacts.error) is None:
+        return {}
+    placeholders.update(
+        path=name, line=str(error.line or ""), detail=error.detail or error.reason
+    )
+    return {CONF_CONTACTS_FILE: f"contacts_{error.reason}"}
 
 
 def _provider_schema(provider: str) -> vol.Schema:

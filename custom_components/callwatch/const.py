@@ -22,6 +22,9 @@ CONF_EXTENSION: Final = "extension"
 CONF_DIRECTIONS: Final = "directions"
 CONF_CALLED_NUMBERS: Final = "called_numbers"
 CONF_CUSTOMER_SCOPE: Final = "customer_scope"
+CONF_COUNTRY: Final = "country"
+CONF_PHONEBOOK: Final = "phonebook"
+CONF_CONTACTS_FILE: Final = "contacts_file"
 
 DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
 # Bounds of the poll interval a user may choose, so that nobody hammers a provider.

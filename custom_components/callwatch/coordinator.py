@@ -17,6 +17,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .announcer import MissedCallAnnouncer
+from .callers import Callers
 from .const import (
     CONF_CALLED_NUMBERS,
     CONF_DIRECTIONS,
@@ -120,6 +121,13 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             update_interval=self.options.scan_interval,
         )
         self.client = client
+        self.callers = Callers(
+            hass,
+            entry_id=entry.entry_id,
+            account=entry.title,
+            options=dict(entry.options),
+            country=client.country,
+        )
         self.announcer = MissedCallAnnouncer(
             hass,
             entry_id=entry.entry_id,
@@ -127,14 +135,19 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             provider=client.provider,
             counts=self.options.counts,
             poll_interval=self.options.scan_interval,
+            describe=self.callers.attributes,
             on_change=self.async_update_listeners,
         )
         # Calls in progress, for a provider that pushes them instead of listing them.
         self.live = LiveCalls()
 
     async def _async_setup(self) -> None:
-        """Load what earlier runs announced, so that nothing is announced twice."""
+        """Load what earlier runs announced, and the phonebook's contacts file."""
         await self.announcer.async_load()
+        await self.callers.async_load()
+        self.config_entry.async_on_unload(
+            self.callers.async_watch(self.async_update_listeners)
+        )
 
     async def async_shutdown(self) -> None:
         """Stop polling and write the missed-call state now rather than later."""

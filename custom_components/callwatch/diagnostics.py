@@ -10,9 +10,9 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .announcer import missed_call_attributes
-from .const import CONF_CALLED_NUMBERS
+from .const import CONF_CALLED_NUMBERS, CONF_CONTACTS_FILE, CONF_PHONEBOOK
 from .coordinator import CallwatchConfigEntry
+from .phonebook import Phonebook
 
 # Every secret any provider's form asks for, and every field that holds a phone number
 # or a name, wherever it appears.
@@ -20,6 +20,8 @@ TO_REDACT = {
     CONF_PASSWORD,
     CONF_USERNAME,
     CONF_CALLED_NUMBERS,
+    CONF_CONTACTS_FILE,
+    CONF_PHONEBOOK,
     "secret",
     "token",
     "app_id",
@@ -74,9 +76,10 @@ async def async_get_config_entry_diagnostics(
                     ]
                 ),
             },
+            "phonebook": _phonebook(coordinator.callers.phonebook),
             "missed_calls": {
                 "latest": (
-                    missed_call_attributes(announcer.latest)
+                    coordinator.callers.attributes(announcer.latest)
                     if announcer.latest
                     else None
                 ),
@@ -90,9 +93,26 @@ async def async_get_config_entry_diagnostics(
                 "remembered_calls": announcer.tracker.remembered_calls,
                 "today": announcer.log.count_on(dt_util.now().date()),
                 "waiting": [
-                    missed_call_attributes(call) for call in announcer.log.waiting
+                    coordinator.callers.attributes(call)
+                    for call in announcer.log.waiting
                 ],
             },
         },
         TO_REDACT,
     )
+
+
+def _phonebook(phonebook: Phonebook) -> dict[str, Any]:
+    """Return how much of the phonebook was read, and why the rest was not."""
+    contacts = phonebook.contacts_file
+    return {
+        "country": phonebook.country,
+        "typed_numbers": phonebook.typed.numbers,
+        "typed_problems": phonebook.typed.problem_count,
+        "contacts_file_numbers": contacts.numbers if contacts else None,
+        "contacts_file_contacts": contacts.contacts if contacts else None,
+        "contacts_file_problems": contacts.problem_count if contacts else None,
+        "contacts_file_error": (
+            contacts.error.reason if contacts and contacts.error else None
+        ),
+    }

@@ -6,7 +6,6 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .announcer import missed_call_attributes
 from .coordinator import MISSED_CALLS, CallwatchConfigEntry, CallwatchCoordinator
 from .entity import CallwatchEntity
 from .providers import MissedCall
@@ -51,6 +50,6 @@ class CallwatchMissedCallEvent(CallwatchEntity, EventEntity):
     def _async_missed_call(self, call: MissedCall, catch_up: bool) -> None:
         self._trigger_event(
             EVENT_TYPE_MISSED_CALL,
-            missed_call_attributes(call) | {"catch_up": catch_up},
+            self.coordinator.callers.attributes(call) | {"catch_up": catch_up},
         )
         self.async_write_ha_state()

@@ -20,7 +20,6 @@ from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .announcer import missed_call_attributes
 from .coordinator import (
     ACTIVE_CALLS,
     MISSED_CALLS,
@@ -55,8 +54,8 @@ def _latest_missed_attributes(
 ) -> dict[str, Any] | None:
     if (call := coordinator.announcer.latest) is None:
         return None
-    attributes = missed_call_attributes(call)
-    del attributes["caller_number"], attributes["direction"]
+    attributes = coordinator.callers.attributes(call)
+    del attributes["direction"]
     return {name: value for name, value in attributes.items() if value is not None}
 
 
@@ -85,7 +84,7 @@ def _waiting_attributes(coordinator: CallwatchCoordinator) -> dict[str, Any]:
         "calls": [
             {
                 name: value
-                for name, value in missed_call_attributes(call).items()
+                for name, value in coordinator.callers.attributes(call).items()
                 if name
                 in ("time", "caller_number", "caller_name", "called_number", "call_id")
             }
@@ -109,7 +108,9 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         key="latest_missed_caller",
         translation_key="latest_missed_caller",
         value_fn=lambda coordinator: (
-            call.caller_number if (call := coordinator.announcer.latest) else None
+            coordinator.callers.display(call)
+            if (call := coordinator.announcer.latest)
+            else None
         ),
         attributes_fn=_latest_missed_attributes,
         capability=MISSED_CALLS,

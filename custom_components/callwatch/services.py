@@ -17,7 +17,6 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .announcer import missed_call_attributes
 from .const import DOMAIN
 from .coordinator import CallwatchConfigEntry
 from .providers import ProviderError
@@ -104,7 +103,7 @@ async def _async_list_missed_calls(call: ServiceCall) -> ServiceResponse:
         ) from err
     return {
         "missed_calls": [
-            missed_call_attributes(missed)
+            coordinator.callers.attributes(missed)
             for missed in calls
             if coordinator.options.counts(missed)
         ]

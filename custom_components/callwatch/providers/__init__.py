@@ -11,7 +11,7 @@ from .exceptions import (
     ProviderResponseError,
 )
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
-from .numbers import Number, canonical_number, read_number
+from .numbers import Number, canonical_number, number_for_reading, read_number
 from .telecmi import TelecmiClient, TelecmiRegion
 from .voipnow import VoipnowClient
 
@@ -36,5 +36,6 @@ __all__ = [
     "TelecmiRegion",
     "VoipnowClient",
     "canonical_number",
+    "number_for_reading",
     "read_number",
 ]

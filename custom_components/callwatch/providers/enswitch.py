@@ -16,7 +16,15 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
-from .fields import RowReader, UnreadableRowError, number, required, text, unix_time
+from .fields import (
+    RowReader,
+    UnreadableRowError,
+    caller_name,
+    number,
+    required,
+    text,
+    unix_time,
+)
 from .http import Reply, base_url, host_of, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 
@@ -251,7 +259,7 @@ class EnswitchClient:
             caller_number=caller.value,
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
-            caller_name=text(row, "callername", "name"),
+            caller_name=caller_name(row, caller, "callername", "name"),
             called_number=number(row, self.country, "dnumber", "cnumber").value,
             call_id=text(row, "uniqueid", "callid"),
             direction=CallDirection.INBOUND,

@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 import logging
+import re
 from typing import Any
 
-from .numbers import Number, read_number
+from .numbers import WITHHELD_MARKERS, Number, read_number
 
 _LOGGER = logging.getLogger(__name__)
 # Rows already warned about, per reader: a bad row inside every poll's window is
 # reported once, not at every poll.
 _WARNED_ROWS_LIMIT = 1024
+# What a caller-name field holds when it is only a number again.
+_NUMBER_LIKE = re.compile(r"[0-9\s()+\-./*#]+")
 
 
 class UnreadableRowError(ValueError):
@@ -87,6 +90,28 @@ def any_time(row: dict[str, Any], *fields: str) -> datetime | None:
 def number(row: dict[str, Any], country: str | None, *fields: str) -> Number:
     """Return the first of `fields` that holds a number, read into its canonical form."""
     return read_number(text(row, *fields), country)
+
+
+def caller_name(row: dict[str, Any], caller: Number, *fields: str) -> str | None:
+    """Return the first of `fields` that holds the caller's name.
+
+    Not a name: "unknown" and the other words for a withheld caller, and the number
+    again (written as digits, or as the caller's number was).
+    """
+    for field in fields:
+        name = text(row, field)
+        if (
+            name is not None
+            and is_a_name(name)
+            and name not in (caller.raw, caller.value)
+        ):
+            return name
+    return None
+
+
+def is_a_name(value: str) -> bool:
+    """Tell whether what a caller-id field holds is a name, not a number or a marker."""
+    return value.lower() not in WITHHELD_MARKERS and not _NUMBER_LIKE.fullmatch(value)
 
 
 def required[T](value: T | None, field: str) -> T:

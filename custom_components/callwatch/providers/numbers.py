@@ -97,3 +97,24 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
         return phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
+
+
+def number_for_reading(value: str, country: str | None) -> str:
+    """Return a number as people write it: national at home, international abroad.
+
+    `value` is a number as `read_number` gives it; what is not E.164 stays as it is.
+    """
+    if not value.startswith("+"):
+        return value
+    number = _parse(value, None)
+    if number is None:
+        return value
+    home = country is not None and (
+        phonenumbers.region_code_for_number(number) == country.upper()
+    )
+    return phonenumbers.format_number(
+        number,
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    )

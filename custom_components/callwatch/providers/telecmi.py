@@ -18,7 +18,7 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
-from .fields import RowReader, number, required, text, unix_time
+from .fields import RowReader, caller_name, number, required, text, unix_time
 from .http import base_url, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 
@@ -232,17 +232,11 @@ def _missed_call(
         caller_number=caller.value,
         caller_number_raw=caller.raw,
         caller_withheld=caller.withheld,
-        caller_name=_name(row),
+        caller_name=caller_name(row, caller, "name"),
         called_number=number(row, country, "to").value,
         call_id=_call_id(row),
         direction=direction,
     )
-
-
-def _name(row: dict[str, Any]) -> str | None:
-    """Return the caller's name; TeleCMI writes "unknown" where it has none."""
-    name = text(row, "name")
-    return None if name is None or name.lower() == "unknown" else name
 
 
 def parse_push(payload: Any, country: str | None = None) -> CallPush | None:
@@ -275,7 +269,7 @@ def parse_push(payload: Any, country: str | None = None) -> CallPush | None:
             caller_number=caller.value,
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
-            caller_name=_name(payload),
+            caller_name=caller_name(payload, caller, "name"),
             called_number=called,
             call_id=_call_id(payload),
             direction=direction or CallDirection.INBOUND,

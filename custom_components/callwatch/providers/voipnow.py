@@ -26,10 +26,18 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
-from .fields import RowReader, any_time, number, required, text
+from .fields import (
+    RowReader,
+    any_time,
+    caller_name,
+    is_a_name,
+    number,
+    required,
+    text,
+)
 from .http import Reply, base_url, host_of, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
-from .numbers import WITHHELD_MARKERS, Number
+from .numbers import Number, read_number
 
 SERVICE = "VoipNow"
 # The UAPI's own bounds: at most 5000 rows a page, and a start index below 5000.
@@ -95,7 +103,6 @@ _HANGUP_STATUSES = _ANSWERED_STATUSES | {
 # out, as the call history's missed calls (disposition NO ANSWER) leave them out.
 _MISSED_STATUSES = frozenset({"NOANSWER", "CANCEL", "UNKNOWN"})
 # A caller "name" made of these characters only is the number again.
-_NUMBER_LIKE = re.compile(r"[0-9\s()+\-./*#]+")
 
 
 class VoipnowClient:
@@ -433,9 +440,7 @@ class VoipnowClient:
         first = views[0] if views else {}
         return ActiveCall(
             call_id=required(text(entry, "id"), "id"),
-            caller_number=number(
-                first, self.country, "callerId", "callerID", "source"
-            ).value,
+            caller_number=self._caller(first).value,
             called_number=number(first, self.country, "destination").value,
             started=any_time(entry, "published"),
             answered=bool(entry.get("answered"))
@@ -443,8 +448,17 @@ class VoipnowClient:
             direction=_FLOWS.get(text(first, "flow") or ""),
         )
 
+    def _caller(self, row: dict[str, Any]) -> Number:
+        """Return the caller's number: `source`, else `callerId` unless it is a name."""
+        caller = number(row, self.country, "source")
+        if caller.raw is None:
+            caller_id = text(row, "callerId", "callerID")
+            if caller_id is not None and not is_a_name(caller_id):
+                caller = read_number(caller_id, self.country)
+        return caller
+
     def _missed_call(self, row: dict[str, Any]) -> MissedCall:
-        caller = number(row, self.country, "callerId", "callerID", "source")
+        caller = self._caller(row)
         return MissedCall(
             time=required(
                 any_time(row, "startDate", "start", "published", "date"), "startDate"
@@ -452,7 +466,10 @@ class VoipnowClient:
             caller_number=caller.value,
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
-            caller_name=text(row, "callerName", "callerIdName"),
+            # VoipNow writes the caller's name in callerId where it has one.
+            caller_name=caller_name(
+                row, caller, "callerName", "callerIdName", "callerId", "callerID"
+            ),
             called_number=number(row, self.country, "destination", "extension").value,
             call_id=text(row, "id", "callId"),
             direction=CallDirection.INBOUND,
@@ -626,7 +643,7 @@ def parse_call_event(
             caller_number=caller.value,
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
-            caller_name=_caller_name(params, caller),
+            caller_name=caller_name(params, caller, "calleridname", "calleridnam"),
             called_number=called,
             call_id=call_id,
             direction=CallDirection.INBOUND,
@@ -642,16 +659,6 @@ def parse_call_event(
         ended=ended,
         missed_call=missed,
     )
-
-
-def _caller_name(params: dict[str, Any], caller: Number) -> str | None:
-    """Return CallerIDName when it is a name: not empty, a withheld marker or a number."""
-    name = text(params, "calleridname", "calleridnam")
-    if name is None or name.lower() in WITHHELD_MARKERS:
-        return None
-    if _NUMBER_LIKE.fullmatch(name) or name in (caller.raw, caller.value):
-        return None
-    return name
 
 
 def _find_event(

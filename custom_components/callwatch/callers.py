@@ -1,0 +1,186 @@
+"""Who called: a name from the provider or the user's phonebook, numbers for reading.
+
+The names come in layers: the provider's, where it is a real name (the providers drop
+"unknown" and the number written again); else the user's phonebook, typed in the
+options or kept in a contacts file in the configuration folder; else none. The
+contacts file is read off the event loop, at setup and whenever it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+import os
+from pathlib import Path
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_CONTACTS_FILE, CONF_PHONEBOOK, DOMAIN, LOGGER
+from .phonebook import (
+    Phonebook,
+    PhonebookSource,
+    read_contacts_file,
+    read_typed_entries,
+)
+from .providers import MissedCall, number_for_reading
+
+# How often the contacts file is looked at for a change (a stat, off the event loop).
+CONTACTS_FILE_CHECK = timedelta(minutes=1)
+# The sensor's state for a caller who withheld the number (sensor states are not
+# translated outside enumerations).
+WITHHELD = "Withheld"
+
+
+class NameSource(StrEnum):
+    """Which layer named a caller."""
+
+    PROVIDER = "provider"
+    PHONEBOOK = "phonebook"
+
+
+def contacts_file_path(hass: HomeAssistant, name: str) -> Path | None:
+    """Return where a contacts file named in the options is; None if outside config."""
+    config = Path(hass.config.config_dir).resolve()
+    path = (config / name.strip()).resolve()
+    return path if path.is_relative_to(config) else None
+
+
+class Callers:
+    """Names and readable numbers of an account's callers."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        entry_id: str,
+        account: str,
+        options: dict[str, Any],
+        country: str | None,
+    ) -> None:
+        """Read the options now; `async_load` reads the contacts file."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._account = account
+        self.country = country
+        name = (options.get(CONF_CONTACTS_FILE) or "").strip()
+        self._contacts_name = name
+        self._contacts_path = contacts_file_path(hass, name) if name else None
+        self._contacts_stamp: tuple[int, int] | None = None
+        self.phonebook = Phonebook.from_sources(
+            read_typed_entries(options.get(CONF_PHONEBOOK), country), None, country
+        )
+
+    async def async_load(self) -> None:
+        """Read the contacts file, off the event loop."""
+        if self._contacts_path is None:
+            return
+        stamp, contacts = await self._hass.async_add_executor_job(self._read_contacts)
+        self._take_contacts(stamp, contacts)
+
+    @callback
+    def async_watch(self, on_change: Callable[[], None]) -> CALLBACK_TYPE:
+        """Re-read the contacts file when it changes; `on_change` once it is read."""
+
+        async def check(_now: datetime) -> None:
+            path = self._contacts_path
+            if path is None:
+                return
+            stamp = await self._hass.async_add_executor_job(_stamp, path)
+            if stamp == self._contacts_stamp:
+                return
+            stamp, contacts = await self._hass.async_add_executor_job(
+                self._read_contacts
+            )
+            self._take_contacts(stamp, contacts)
+            LOGGER.debug("%s: contacts file read again", self._account)
+            on_change()
+
+        return async_track_time_interval(self._hass, check, CONTACTS_FILE_CHECK)
+
+    def _read_contacts(self) -> tuple[tuple[int, int] | None, PhonebookSource]:
+        """Read the contacts file (in an executor), with the stamp it had."""
+        path = self._contacts_path
+        assert path is not None  # noqa: S101 - only called with a file to read
+        return _stamp(path), read_contacts_file(path, self.country)
+
+    @callback
+    def _take_contacts(
+        self, stamp: tuple[int, int] | None, contacts: PhonebookSource
+    ) -> None:
+        self._contacts_stamp = stamp
+        self.phonebook = Phonebook.from_sources(
+            self.phonebook.typed, contacts, self.country
+        )
+        issue_id = f"{self._entry_id}_contacts_file"
+        if (error := contacts.error) is None:
+            ir.async_delete_issue(self._hass, DOMAIN, issue_id)
+            return
+        LOGGER.warning(
+            "%s: the contacts file %s cannot be read (%s%s)",
+            self._account,
+            self._contacts_name,
+            error.reason,
+            f": {error.detail}" if error.detail else "",
+        )
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=f"contacts_{error.reason}",
+            translation_placeholders={
+                "account": self._account,
+                "path": self._contacts_name,
+                "line": str(error.line or ""),
+                "detail": error.detail,
+            },
+        )
+
+    def name(self, call: MissedCall) -> tuple[str | None, NameSource | None]:
+        """Return the caller's name and which layer gave it."""
+        if call.caller_name:
+            return call.caller_name, NameSource.PROVIDER
+        if not call.caller_withheld and (
+            name := self.phonebook.name_for(call.caller_number)
+        ):
+            return name, NameSource.PHONEBOOK
+        return None, None
+
+    def attributes(self, call: MissedCall) -> dict[str, Any]:
+        """Return what automations see of a missed call; time is ISO 8601 UTC."""
+        name, source = self.name(call)
+        return {
+            "caller_number": call.caller_number,
+            "caller_number_raw": call.caller_number_raw,
+            "caller_name": name,
+            "caller_name_source": source.value if source else None,
+            "caller_withheld": call.caller_withheld,
+            "called_number": call.called_number,
+            "time": call.time.astimezone(dt_util.UTC).isoformat(),
+            "call_id": call.call_id,
+            "direction": call.direction.value,
+        }
+
+    def display(self, call: MissedCall) -> str | None:
+        """Return the caller for a dashboard: the name, else the number for reading."""
+        name, _ = self.name(call)
+        if name:
+            return name
+        if call.caller_withheld or call.caller_number is None:
+            return WITHHELD
+        return number_for_reading(call.caller_number, self.country)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Return what tells a changed file: modification time and size; None if gone."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size)
