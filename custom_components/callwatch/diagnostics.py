@@ -76,7 +76,7 @@ async def async_get_config_entry_diagnostics(
                     ]
                 ),
             },
-            "phonebook": _phonebook(coordinator.callers.phonebook),
+            "phonebook_read": _phonebook(coordinator.callers.phonebook),
             "missed_calls": {
                 "latest": (
                     coordinator.callers.attributes(announcer.latest)
