@@ -16,9 +16,12 @@ are ignored. When a number is typed twice with different names, the first line w
 the other is reported as `duplicate_number`.
 
 The contacts file is picked by its extension:
-- `.vcf` / `.vcard`: vCard 2.1, 3.0 and 4.0 (RFC 6350 content lines: folding, groups
-  such as `item1.TEL`, parameters, backslash escapes; quoted-printable values with their
-  CHARSET; `tel:` URIs). The name is FN, else N, else ORG; every TEL counts.
+- `.vcf` / `.vcard`: vCard 2.1, 3.0 and 4.0, read with vobject (folding, groups such as
+  `item1.TEL`, parameters, backslash escapes, quoted-printable values with their
+  CHARSET), a card at a time: the file is cut at its BEGIN:VCARD and END:VCARD lines,
+  so that a card vobject cannot read is reported and skipped while the others count.
+  The number is read from a `tel:` URI. The name is FN, else N, else ORG; every TEL
+  counts.
 - `.csv`: a header naming its columns (Google Contacts: `Name` or `First Name` /
   `Middle Name` / `Last Name`, `Phone N - Value` with several numbers in one cell joined
   by " ::: "; Outlook: `... Phone` columns; or a simple `name,number` header), or no
@@ -39,10 +42,13 @@ from enum import StrEnum
 import io
 import os
 from pathlib import Path
-import quopri
 import re
+from typing import Any
 import unicodedata
 from urllib.parse import unquote
+
+import vobject
+from vobject.base import ParseError, VObjectError, getLogicalLines
 
 from .providers.numbers import canonical_number
 
@@ -66,10 +72,21 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LETTER = re.compile(r"[^\W\d_]")
-# vCard text values: a backslash escape, a separator, or a run of anything else.
-_VCARD_TEXT_TOKEN = re.compile(r"\\(.)|([;,])|([^\\;,]+|\\$)", re.DOTALL)
-# The properties the phonebook reads, after an optional group such as "item1.".
-_VCARD_PROPERTY = re.compile(r"\s*(?:[\w-]+\.)?(BEGIN|END|FN|N|ORG|TEL)\s*[;:]", re.I)
+# A line that begins or ends a card, with an optional group such as "item1.", in a
+# text whose line breaks are "\n".
+_VCARD_BOUNDARY = re.compile(
+    r"^(?:[A-Za-z0-9_-]+\.)?(BEGIN|END):VCARD[^\S\n]*$", re.IGNORECASE | re.MULTILINE
+)
+# vobject's grammar of a content line up to its ":" (vobject.base.line_re: a group, a
+# name, parameters whose values may be quoted), which accepts the same lines, written
+# so that it cannot backtrack: possessive, with "=" out of unquoted values.
+_VOBJECT_NAME = r"[A-Za-z0-9_-]++"
+_VCARD_CONTENT_LINE = re.compile(
+    rf"(?:{_VOBJECT_NAME}\.)?{_VOBJECT_NAME};?"
+    rf'(?:;{_VOBJECT_NAME}(?:[=,](?:"[^"]*+"|[^";:,=]*+))*+)*+:'
+)
+# The properties the phonebook reads, as vobject names them.
+_VCARD_PROPERTIES = ("fn", "n", "org", "tel")
 _GOOGLE_SEPARATOR = ":::"
 _CSV_DELIMITERS = (",", ";", "\t")
 _CSV_FULL_NAME_COLUMNS = ("name", "full name", "display name")
@@ -110,6 +127,9 @@ class ProblemReason(StrEnum):
     DUPLICATE_NUMBER = "duplicate_number"
     # A vCard without END:VCARD (the file ends, or another card begins, first).
     UNTERMINATED_CONTACT = "unterminated_contact"
+    # A vCard that vobject cannot read (a line that is not a content line, an unknown
+    # CHARSET, broken base64 or quoted-printable, a component left open).
+    UNREADABLE_CONTACT = "unreadable_contact"
 
 
 class FileErrorReason(StrEnum):
@@ -417,172 +437,160 @@ def _decode(data: bytes) -> str | None:
 
 @dataclass(slots=True)
 class _Card:
-    """What one vCard says that the phonebook uses, as it is read."""
+    """What one vCard says that the phonebook uses."""
 
     position: int
     line: int
-    full_name: str | None = None
-    structured_name: str | None = None
-    organization: str | None = None
+    full_names: list[str] = field(default_factory=list)
+    structured_names: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
     numbers: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _CardText:
+    """The text of one card in the file, from its BEGIN to its END (if it has one)."""
+
+    position: int
+    # 1-based line of BEGIN:VCARD.
+    line: int
+    # The lines between BEGIN and END as they are in the file, each ending in "\n" (but
+    # the last of a file cut short within a line).
+    content: str
+    terminated: bool
+
+    @property
+    def text(self) -> str:
+        """Return the card for vobject, its BEGIN and END lines written plainly.
+
+        A blank line before END ends the logical line before it, so that a value with a
+        stray quoted-printable soft line break ("=" at its end) cannot take the END.
+        """
+        return f"BEGIN:VCARD\n{self.content}\n\nEND:VCARD"
+
+    def file_line(self, number: int | None) -> int:
+        """Return the file's line for a line number vobject gives within `text`."""
+        lines = self.content.split("\n")
+        if not lines[-1]:
+            lines.pop()
+        # 1 is BEGIN, 2 the first content line. vobject numbers the first line 0, and
+        # a line after a blank line with the blank line's number: a blank line stands
+        # for the next line that is not blank.
+        index = max(number or 0, 1) - 1
+        while 0 < index <= len(lines) and not lines[index - 1].strip():
+            index += 1
+        # Past the content: the END line.
+        return self.line + min(index, len(lines) + 1)
 
 
 def _read_vcards(
     text: str, reader: _SourceReader, file: Path
 ) -> ContactsFileError | None:
     cards = 0
-    card: _Card | None = None
-    for line_number, line in _logical_lines(text):
-        content = _content_line(line)
-        if content is None:
+    for card_text in _card_texts(text):
+        cards += 1
+        try:
+            card = _card(card_text)
+        except (VObjectError, LookupError, ValueError) as error:
+            if card_text.terminated:
+                _unreadable(card_text, error, reader)
+            else:
+                _unterminated(card_text, None, reader)
             continue
-        name, parameters, value = content
-        if name == "BEGIN" and value.strip().upper() == "VCARD":
-            if card is not None:
-                _unterminated(card, reader)
-            cards += 1
-            card = _Card(cards, line_number)
-        elif card is None:
-            continue
-        elif name == "END" and value.strip().upper() == "VCARD":
+        if card_text.terminated:
             _add_card(card, reader)
-            card = None
-        elif name == "TEL":
-            card.numbers.append((line_number, _vcard_value(value, parameters)[0]))
-        elif name == "FN":
-            card.full_name = card.full_name or _vcard_value(value, parameters)[0]
-        elif name == "N":
-            card.structured_name = card.structured_name or _structured_name(
-                _vcard_value(value, parameters, structured=True)
-            )
-        elif name == "ORG":
-            card.organization = (
-                card.organization or _vcard_value(value, parameters, structured=True)[0]
-            )
-    if card is not None:
-        _unterminated(card, reader)
+        else:
+            _unterminated(card_text, card, reader)
     if cards == 0:
         return reader.error(file, FileErrorReason.NOT_VCARD, "no BEGIN:VCARD", 1)
     return None
 
 
-def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (first line number, content line) with folded lines joined."""
-    pieces: list[str] = []
-    start = 0
-    for line_number, line in enumerate(_LINE_BREAK.split(text), 1):
-        if pieces:
-            if (
-                pieces[-1].endswith("=")
-                and _is_quoted_printable(pieces[0])
-                # A value that ends in "=" by mistake must not take the card's end.
-                and line.strip().upper() != "END:VCARD"
-            ):
-                # vCard 2.1: a quoted-printable soft line break, kept for the decoder.
-                pieces.append("\n" + line)
-                continue
-            if line.startswith((" ", "\t")):
-                # RFC 6350 3.2: a line break followed by one space or tab is removed.
-                pieces.append(line[1:])
-                continue
-            yield start, "".join(pieces)
-            pieces = []
-        if line.strip():
-            pieces.append(line)
-            start = line_number
-    if pieces:
-        yield start, "".join(pieces)
+def _card_texts(text: str) -> Iterator[_CardText]:
+    """Yield each card's text, cut at BEGIN:VCARD and END:VCARD lines.
+
+    Lines outside cards are ignored. A card that another BEGIN:VCARD, or the end of the
+    file, interrupts is yielded as not terminated.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    position = 0
+    # The line that starts at `counted`.
+    line, counted = 1, 0
+    # BEGIN's line, and where the card's content starts.
+    begin: tuple[int, int] | None = None
+    for boundary in _VCARD_BOUNDARY.finditer(text):
+        line += text.count("\n", counted, boundary.start())
+        counted = boundary.start()
+        if begin is not None:
+            yield _CardText(
+                position,
+                begin[0],
+                text[begin[1] : boundary.start()],
+                terminated=boundary.group(1).upper() == "END",
+            )
+            begin = None
+        if boundary.group(1).upper() == "BEGIN":
+            position += 1
+            begin = (line, boundary.end() + 1)
+    if begin is not None:
+        yield _CardText(position, begin[0], text[begin[1] :], terminated=False)
 
 
-def _is_quoted_printable(line: str) -> bool:
-    return "QUOTED-PRINTABLE" in line.partition(":")[0].upper()
-
-
-def _content_line(line: str) -> tuple[str, dict[str, str], str] | None:
-    """Split a content line the phonebook uses into name, parameters and value."""
-    if (match := _VCARD_PROPERTY.match(line)) is None:
-        return None
-    name = match.group(1).upper()
-    colon = line.find(":")
-    semicolon = line.find(";", 0, colon)
-    if semicolon < 0:
-        return name, {}, line[colon + 1 :]
-    if '"' in line[semicolon:colon]:
-        # A quoted parameter value may hold ":" and ";".
-        colon = _end_of_parameters(line, semicolon)
-        if colon < 0:
-            return None
-    parameters: dict[str, str] = {}
-    for parameter in _split_parameters(line[semicolon + 1 : colon]):
-        key, equals, value = parameter.partition("=")
-        key = key.strip().upper()
-        if equals:
-            parameters.setdefault(key, value.strip().strip('"'))
+def _card(card_text: _CardText) -> _Card:
+    """Read one card with vobject; raise what vobject raises if it cannot."""
+    card = _Card(card_text.position, card_text.line)
+    for name, number, value in _vcard_properties(card_text.text):
+        line = card_text.file_line(number)
+        if name == "tel":
+            card.numbers.append((line, value))
+        elif name == "fn":
+            card.full_names.append(value)
+        elif name == "n":
+            card.structured_names.append(value)
         else:
-            # vCard 2.1 writes some parameters bare: "TEL;CELL;QUOTED-PRINTABLE:".
-            parameters.setdefault(key, "")
-    return name, parameters, line[colon + 1 :]
+            card.organizations.append(value)
+    return card
 
 
-def _end_of_parameters(line: str, start: int) -> int:
-    quoted = False
-    for index in range(start, len(line)):
-        if line[index] == '"':
-            quoted = not quoted
-        elif line[index] == ":" and not quoted:
-            return index
-    return -1
+def _vcard_properties(text: str) -> Iterator[tuple[str, int | None, str]]:
+    """Yield (name, line in `text`, value) for each FN, N, ORG and TEL of one vCard.
+
+    vobject reads the card: folded lines, groups, parameters, quoted-printable values
+    with their CHARSET, base64, backslash escapes, N's and ORG's parts. An N is given as
+    "prefix given additional family suffix", an ORG as its first part (the
+    organisation, without its units). Raises vobject's `VObjectError`, `LookupError`
+    (an unknown CHARSET) or `ValueError` (bytes that are not in the CHARSET, broken
+    base64) for a card vobject cannot read.
+    """
+    # vobject's own pattern for a content line backtracks exponentially on a line it
+    # rejects (a parameter list with many "," or "=" and no ":" after it, as in a file
+    # cut short); such a line is rejected here first, with vobject's error.
+    for line, number in getLogicalLines(io.StringIO(text), allowQP=True):
+        if _VCARD_CONTENT_LINE.match(line) is None:
+            raise ParseError(f"Failed to parse line: {line}", number)
+    component = next(vobject.readComponents(text, allowQP=True, transform=False))
+    for name in _VCARD_PROPERTIES:
+        # vobject has no types for a property's value; Any stops here.
+        content_lines: list[Any] = component.contents.get(name, [])
+        for content_line in content_lines:
+            native = content_line.transformToNative()
+            value: Any = native.value
+            if name == "org":
+                # A list of the organisation and its units, never empty.
+                value = value[0]
+            yield name, native.lineNumber, _vcard_text(value)
 
 
-def _split_parameters(text: str) -> list[str]:
-    if '"' not in text:
-        return text.split(";")
-    parameters = [""]
-    quoted = False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        if char == ";" and not quoted:
-            parameters.append("")
-        else:
-            parameters[-1] += char
-    return parameters
-
-
-def _vcard_value(
-    value: str, parameters: Mapping[str, str], *, structured: bool = False
-) -> list[str]:
-    """Decode a value: one text, or a structured value's parts (split at ";")."""
-    encoding = parameters.get("ENCODING", "").upper()
-    if encoding == "QUOTED-PRINTABLE" or "QUOTED-PRINTABLE" in parameters:
-        value = _quoted_printable(value, parameters.get("CHARSET", "utf-8"))
-    parts: list[list[str]] = [[]]
-    for match in _VCARD_TEXT_TOKEN.finditer(value):
-        escaped, separator, plain = match.groups()
-        if escaped is not None:
-            parts[-1].append("\n" if escaped in "nN" else escaped)
-        elif structured and separator == ";":
-            parts.append([])
-        elif structured and separator == ",":
-            # The items of a list within a part, such as several given names.
-            parts[-1].append(" ")
-        else:
-            parts[-1].append(separator or plain)
-    return ["".join(part) for part in parts]
-
-
-def _quoted_printable(value: str, charset: str) -> str:
-    try:
-        codecs.lookup(charset)
-    except LookupError:
-        charset = "utf-8"
-    return quopri.decodestring(value.encode()).decode(charset, errors="replace")
-
-
-def _structured_name(parts: list[str]) -> str:
-    """Return "prefix given additional family suffix" from N's five parts."""
-    family, given, additional, prefix, suffix, *_ = [*parts, "", "", "", ""]
-    return f"{prefix} {given} {additional} {family} {suffix}"
+def _vcard_text(value: object) -> str:
+    """Return a value vobject read as text."""
+    if isinstance(value, bytes):
+        # ENCODING=b on a text property.
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, list):
+        # A part of ORG written with unescaped commas, which vobject splits at them.
+        return ", ".join(_vcard_text(item) for item in value)
+    # A str, or vobject's Name for N.
+    return str(value)
 
 
 def _tel_value(value: str) -> str:
@@ -613,20 +621,34 @@ def _add_card(card: _Card, reader: _SourceReader) -> None:
 
 
 def _card_name(card: _Card, reader: _SourceReader) -> str | None:
-    return (
-        reader.name(card.full_name)
-        or reader.name(card.structured_name)
-        or reader.name(card.organization)
-    )
+    """Return the first FN that makes a name, else the first N, else the first ORG."""
+    for value in (*card.full_names, *card.structured_names, *card.organizations):
+        if name := reader.name(value):
+            return name
+    return None
 
 
-def _unterminated(card: _Card, reader: _SourceReader) -> None:
+def _unterminated(
+    card_text: _CardText, card: _Card | None, reader: _SourceReader
+) -> None:
+    name = _card_name(card, reader) if card else None
     reader.problem(
-        card.line,
+        card_text.line,
         ProblemReason.UNTERMINATED_CONTACT,
-        _card_name(card, reader) or "BEGIN:VCARD",
-        card.position,
+        name or "BEGIN:VCARD",
+        card_text.position,
     )
+
+
+def _unreadable(card_text: _CardText, error: Exception, reader: _SourceReader) -> None:
+    """Report a card vobject could not read, at the line it names if it names one."""
+    if isinstance(error, VObjectError):
+        message = error.msg
+        line = card_text.file_line(getattr(error, "lineNumber", None))
+    else:
+        message = str(error)
+        line = card_text.line
+    reader.problem(line, ProblemReason.UNREADABLE_CONTACT, message, card_text.position)
 
 
 # CSV
