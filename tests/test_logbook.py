@@ -170,7 +170,8 @@ async def test_an_outgoing_call_not_answered(
     hass.config_entries.async_update_entry(
         telecmi_entry, options={CONF_DIRECTIONS: ["inbound", "outbound"]}
     )
-    await setup_entry(hass, telecmi_entry)
+    assert await hass.config_entries.async_setup(telecmi_entry.entry_id)
+    await hass.async_block_till_done()
     telecmi.add_missed_call(
         freezer().timestamp() - 10, "209_1111113", 919800000001, direction="outbound"
     )
