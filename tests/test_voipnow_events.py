@@ -1004,3 +1004,48 @@ async def test_nothing_arrives_after_removal(
 
 def test_module_constants_are_the_documented_types() -> None:
     assert sorted(voipnow_module._EVENT_TYPES) == sorted(EVENT_TYPES)
+
+
+async def test_a_missed_call_is_stamped_when_it_began_ringing(
+    client: VoipnowClient,
+) -> None:
+    """The call history stamps a call with its start; so does the pushed one."""
+    client.parse_push(_marked("dial-in", _incoming(CallStatus="CALLING")), NOW)
+    push = client.parse_push(
+        _marked("hangup", _incoming(CallStatus="NOANSWER")),
+        NOW + timedelta(seconds=40),
+    )
+    assert push is not None
+    assert push.time == NOW + timedelta(seconds=40)
+    assert push.missed_call is not None
+    assert push.missed_call.time == NOW
+    # A hangup whose ringing was not heard keeps its own time.
+    other = client.parse_push(
+        _marked("hangup", _incoming(CallID="other", CallStatus="NOANSWER")), NOW
+    )
+    assert other is not None
+    assert other.missed_call is not None
+    assert other.missed_call.time == NOW
+
+
+async def test_a_ring_group_answered_elsewhere_is_not_missed(
+    client: VoipnowClient,
+) -> None:
+    """Extension 211 answers; 210's hangup of the same call is no missed call."""
+    client.parse_push(_marked("dial-in", _incoming(CallStatus="CALLING")), NOW)
+    answered = _incoming(CallStatus="ANSWER", CalledExtension="0003*211")
+    client.parse_push(_marked("answer-in", answered), NOW + timedelta(seconds=5))
+    push = client.parse_push(
+        _marked("hangup", _incoming(CallStatus="CANCEL")), NOW + timedelta(seconds=6)
+    )
+    assert push is not None
+    assert (push.ended, push.missed_call) == (True, None)
+
+
+async def test_the_memory_of_calls_is_bounded_in_time(client: VoipnowClient) -> None:
+    client.parse_push(_marked("answer-in", _incoming(CallStatus="ANSWER")), NOW)
+    later = NOW + timedelta(hours=5)
+    push = client.parse_push(_marked("hangup", _incoming(CallStatus="NOANSWER")), later)
+    assert push is not None
+    assert push.missed_call is not None
+    assert push.missed_call.time == later

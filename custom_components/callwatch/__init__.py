@@ -13,7 +13,7 @@ from .client import create_client
 from .const import DOMAIN
 from .coordinator import CallwatchConfigEntry, CallwatchCoordinator
 from .services import async_setup_services
-from .webhook import async_register_webhook
+from .webhook import async_register_call_events, async_register_webhook
 
 PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 
@@ -35,6 +35,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) ->
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.announcer.async_start()
     async_register_webhook(hass, entry)
+    await async_register_call_events(hass, entry)
     return True
 
 

@@ -46,6 +46,7 @@ from .client import CLIENT_FACTORIES, create_client
 from .const import (
     CONF_API_URL,
     CONF_APP_ID,
+    CONF_CALL_EVENTS,
     CONF_CALLED_NUMBERS,
     CONF_CONTACTS_FILE,
     CONF_COUNTRY,
@@ -135,6 +136,7 @@ ADVANCED_FIELDS: dict[str, dict[vol.Marker, Any]] = {
 # Providers that push calls to a Home Assistant webhook.
 WEBHOOK_PROVIDERS = {"telecmi"}
 PROVIDER_OPTIONS: dict[str, dict[vol.Marker, Any]] = {
+    "voipnow": {vol.Required(CONF_CALL_EVENTS, default=False): BooleanSelector()},
     "enswitch": {
         vol.Required(CONF_CUSTOMER_SCOPE, default="own"): SelectSelector(
             SelectSelectorConfig(
@@ -143,7 +145,7 @@ PROVIDER_OPTIONS: dict[str, dict[vol.Marker, Any]] = {
                 mode=SelectSelectorMode.DROPDOWN,
             )
         )
-    }
+    },
 }
 
 OPTIONS_SCHEMA = vol.Schema(

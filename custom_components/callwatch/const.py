@@ -25,6 +25,7 @@ CONF_CUSTOMER_SCOPE: Final = "customer_scope"
 CONF_COUNTRY: Final = "country"
 CONF_PHONEBOOK: Final = "phonebook"
 CONF_CONTACTS_FILE: Final = "contacts_file"
+CONF_CALL_EVENTS: Final = "call_events"
 
 DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
 # Bounds of the poll interval a user may choose, so that nobody hammers a provider.

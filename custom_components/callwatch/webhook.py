@@ -1,4 +1,9 @@
-"""Receive a provider's pushes (live calls, missed calls) on a Home Assistant webhook."""
+"""Receive a provider's pushes (live calls, missed calls) on a Home Assistant webhook.
+
+TeleCMI pushes to the address the user pastes into its dashboard. VoipNow is told the
+address through its API (Call Events), where the user opts in and Home Assistant has an
+address the provider can reach; the registration is removed when the entry unloads.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,19 @@ from aiohttp import web
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
+from .const import CONF_CALL_EVENTS, DOMAIN, LOGGER
 from .coordinator import CallwatchConfigEntry
-from .providers import ProviderResponseError, PushingProvider
+from .providers import (
+    CallEventsProvider,
+    ProviderError,
+    ProviderPermissionError,
+    ProviderResponseError,
+    PushingProvider,
+)
 
 
 @callback
@@ -20,6 +34,15 @@ def async_register_webhook(hass: HomeAssistant, entry: CallwatchConfigEntry) -> 
     """Listen for the entry's pushes until it is unloaded."""
     coordinator = entry.runtime_data
     client = coordinator.client
+    if (
+        entry.options.get(CONF_CALL_EVENTS)
+        and isinstance(client, CallEventsProvider)
+        and CONF_WEBHOOK_ID not in entry.data
+    ):
+        # An entry made before it opted in to pushes gets its webhook now.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
+        )
     if CONF_WEBHOOK_ID not in entry.data or not isinstance(client, PushingProvider):
         return
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
@@ -31,14 +54,14 @@ def async_register_webhook(hass: HomeAssistant, entry: CallwatchConfigEntry) -> 
         if payload is None:
             return web.Response(status=HTTPStatus.BAD_REQUEST)
         try:
-            push = client.parse_push(payload)
+            push = client.parse_push(payload, dt_util.utcnow())
         except ProviderResponseError as err:
             LOGGER.debug("%s: ignored a malformed push: %s", entry.title, err)
             return web.Response(status=HTTPStatus.BAD_REQUEST)
         if push is None:
             return web.Response(status=HTTPStatus.OK)
-        if push.account_id != client.app_id:
-            LOGGER.debug("%s: ignored a push for another app", entry.title)
+        if not client.owns_account(push.account_id):
+            LOGGER.debug("%s: ignored a push for another account", entry.title)
             return web.Response(status=HTTPStatus.FORBIDDEN)
         coordinator.async_handle_push(push)
         return web.Response(status=HTTPStatus.OK)
@@ -55,12 +78,73 @@ def async_register_webhook(hass: HomeAssistant, entry: CallwatchConfigEntry) -> 
     entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
 
 
-async def _payload(request: web.Request) -> dict[str, Any] | None:
-    """Read a push: JSON in a POST body, or the query of a GET (CHUB global)."""
-    if request.method == "GET":
-        return dict(request.query)
+async def async_register_call_events(
+    hass: HomeAssistant, entry: CallwatchConfigEntry
+) -> None:
+    """Have a provider that is told where to push (VoipNow) push to the webhook.
+
+    Whatever keeps it from being registered is a repair issue; polling goes on.
+    """
+    client = entry.runtime_data.client
+    issue_id = f"{entry.entry_id}_call_events"
+    if not entry.options.get(CONF_CALL_EVENTS) or not isinstance(
+        client, CallEventsProvider
+    ):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    reason, error = "", ""
     try:
-        payload = await request.json()
+        url = webhook.async_generate_url(
+            hass, entry.data[CONF_WEBHOOK_ID], allow_internal=False
+        )
+        registration = await client.register_call_events(url)
+    except NoURLAvailableError:
+        reason = "no_url"
+    except ProviderPermissionError as err:
+        reason, error = "not_allowed", str(err)
+    except (ProviderError, ValueError) as err:
+        reason, error = "failed", str(err)
+    if reason:
+        LOGGER.warning(
+            "%s: VoipNow call events are not registered (%s); polling goes on",
+            entry.title,
+            error or reason,
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=f"call_events_{reason}",
+            translation_placeholders={"account": entry.title, "error": error},
+        )
+        return
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+    async def remove() -> None:
+        try:
+            await client.remove_call_events(registration)
+        except ProviderError as err:
+            LOGGER.warning(
+                "%s: VoipNow call events could not be removed: %s", entry.title, err
+            )
+
+    entry.async_on_unload(remove)
+
+
+async def _payload(request: web.Request) -> dict[str, Any] | None:
+    """Read a push: the query (GET, and VoipNow's marker), and a POST's JSON or form."""
+    payload: dict[str, Any] = dict(request.query)
+    if request.method == "GET":
+        return payload
+    if request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        return payload | dict(await request.post())
+    try:
+        body = await request.json()
     except ValueError:
         return None
-    return payload if isinstance(payload, dict) else None
+    return payload | body if isinstance(body, dict) else None

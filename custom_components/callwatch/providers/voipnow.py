@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 import contextlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import re
 import time
@@ -143,6 +144,7 @@ class VoipnowClient:
         self._event_extensions: frozenset[str] = (
             frozenset() if self.extension == "@self" else frozenset({self.extension})
         )
+        self._ringing = _CallMemory()
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
@@ -271,8 +273,14 @@ class VoipnowClient:
         return extensions
 
     def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
-        """Read a Call Events callback; `now` is its time (callbacks carry none)."""
-        return parse_call_event(payload, now or datetime.now(UTC), self.country)
+        """Read a Call Events callback; `now` is its time (callbacks carry none).
+
+        What earlier callbacks said of the same call counts: a missed call is stamped
+        with the time it began ringing, as the call history stamps it, and a call that
+        one extension of a ring group answered is not missed by the others.
+        """
+        push = parse_call_event(payload, now or datetime.now(UTC), self.country)
+        return None if push is None else self._ringing.follow(push)
 
     def owns_account(self, account_id: str) -> bool:
         """Return whether a callback for this extension is one of ours."""
@@ -591,6 +599,36 @@ def _is_missed_incoming(row: dict[str, Any]) -> bool:
     disposition = (text(row, "disposition") or "").upper()
     flow = text(row, "flow")
     return disposition in _NO_ANSWER and (flow is None or flow == "8")
+
+
+class _CallMemory:
+    """When each recent call began ringing, and whether an extension answered it."""
+
+    # Kept this long after a call's first callback: longer than a call rings.
+    KEEP = timedelta(hours=4)
+
+    def __init__(self) -> None:
+        self._began: dict[str, datetime] = {}
+        self._answered: set[str] = set()
+
+    def follow(self, push: CallPush) -> CallPush:
+        """Return the push with what the call's earlier callbacks tell."""
+        bound = push.time - self.KEEP
+        if self._began and min(self._began.values()) < bound:
+            self._began = {
+                call_id: began
+                for call_id, began in self._began.items()
+                if began >= bound
+            }
+            self._answered &= self._began.keys()
+        began = self._began.setdefault(push.call_id, push.time)
+        if push.answered:
+            self._answered.add(push.call_id)
+        if push.missed_call is None:
+            return push
+        if push.call_id in self._answered:
+            return replace(push, missed_call=None)
+        return replace(push, missed_call=replace(push.missed_call, time=began))
 
 
 def parse_call_event(
