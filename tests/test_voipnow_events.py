@@ -903,7 +903,7 @@ async def test_end_to_end_missed_call(
         call_id=call_id,
         time=NOW,
         caller_number="+64211234567",
-        called_number="0003*211",
+        called_number="211",
         direction=CallDirection.INBOUND,
     )
     assert ended == CallPush(
@@ -911,7 +911,7 @@ async def test_end_to_end_missed_call(
         call_id=call_id,
         time=NOW,
         caller_number="+64211234567",
-        called_number="0003*211",
+        called_number="211",
         direction=CallDirection.INBOUND,
         ended=True,
         missed_call=MissedCall(
@@ -919,7 +919,7 @@ async def test_end_to_end_missed_call(
             caller_number="+64211234567",
             caller_number_raw="0211234567",
             caller_name="Aroha Ngata",
-            called_number="0003*211",
+            called_number="211",
             call_id=call_id,
         ),
     )
@@ -930,6 +930,8 @@ async def test_end_to_end_missed_call(
         datetime.now(UTC) + timedelta(seconds=1),
     )
     assert polled.caller_number == "+64211234567"
+    # The extension reads alike from the callback and from the history.
+    assert polled.called_number == ended.called_number == "211"
 
 
 async def test_end_to_end_answered_and_outgoing_calls(

@@ -449,7 +449,7 @@ class VoipnowClient:
         return ActiveCall(
             call_id=required(text(entry, "id"), "id"),
             caller_number=self._caller(first).value,
-            called_number=number(first, self.country, "destination").value,
+            called_number=_called(first, self.country, "destination"),
             started=any_time(entry, "published"),
             answered=bool(entry.get("answered"))
             or any(bool(view.get("answered")) for view in views),
@@ -478,7 +478,7 @@ class VoipnowClient:
             caller_name=caller_name(
                 row, caller, "callerName", "callerIdName", "callerId", "callerID"
             ),
-            called_number=number(row, self.country, "destination", "extension").value,
+            called_number=_called(row, self.country, "destination", "extension"),
             call_id=text(row, "id", "callId"),
             direction=CallDirection.INBOUND,
         )
@@ -601,6 +601,18 @@ def _is_missed_incoming(row: dict[str, Any]) -> bool:
     return disposition in _NO_ANSWER and (flow is None or flow == "8")
 
 
+def _called(row: dict[str, Any], country: str | None, *fields: str) -> str | None:
+    """Return a called number; an extension in its short form, as the history has it.
+
+    VoipNow writes an extension whole (`0003*210`: organisation, then extension) in
+    some places and short (`210`) in others; one call must read alike from each.
+    """
+    called = number(row, country, *fields).value
+    if called is not None and not called.startswith("+") and "*" in called:
+        return called.rsplit("*", 1)[1]
+    return called
+
+
 class _CallMemory:
     """When each recent call began ringing, and whether an extension answered it."""
 
@@ -671,9 +683,7 @@ def parse_call_event(
     caller = number(
         params, country, "calleridnum", *(() if inbound else ("callerextension",))
     )
-    called = number(
-        params, country, "callednumber", "calleddid", "calledextension"
-    ).value
+    called = _called(params, country, "callednumber", "calleddid", "calledextension")
     missed = None
     if inbound and ended and status in _MISSED_STATUSES:
         missed = MissedCall(

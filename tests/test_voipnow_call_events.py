@@ -1,0 +1,223 @@
+"""VoipNow Call Events through Home Assistant: registered, pushed, removed, refused.
+
+The fake VoipNow calls back the address it was given over real HTTP; that address is a
+relay on 127.0.0.1 that hands each request to Home Assistant's HTTP API, as the
+internet would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.callwatch.const import (
+    CONF_CALL_EVENTS,
+    DOMAIN,
+    EVENT_MISSED_CALL,
+)
+
+from .conftest import next_poll
+from .fakes.server import FakeServer
+from .fakes.voipnow import FakeVoipnow
+
+ACTIVE = "sensor.callwatch_app_voipnow_example_com_active_calls"
+ISSUE = "01JVOIPNOW0000000000000000_call_events"
+
+
+@pytest.fixture
+async def relay(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> AsyncIterator[str]:
+    """Serve an address on 127.0.0.1 whose requests reach Home Assistant."""
+    assert await async_setup_component(hass, "webhook", {})
+    client = await hass_client_no_auth()
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        headers = {"Content-Type": request.headers.get("Content-Type", "")}
+        async with client.request(
+            request.method, request.path_qs, data=body, headers=headers
+        ) as response:
+            return web.Response(status=response.status, body=await response.read())
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    server = FakeServer(app)
+    url = await server.start()
+    await async_process_ha_core_config(hass, {"external_url": url})
+    yield url
+    await server.stop()
+
+
+async def _set_up(
+    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, Any]
+) -> None:
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options=options)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def _registered(voipnow: FakeVoipnow) -> dict[str, list[str]]:
+    return {
+        extension: sorted(event["type"] for event in events)
+        for extension, events in voipnow.call_events.items()
+        if events
+    }
+
+
+async def test_a_missed_call_is_announced_at_once_and_once(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config.country = "NZ"
+    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    webhook_id = voipnow_entry.data[CONF_WEBHOOK_ID]
+    # Registered on each of the user's extensions, for the entry's webhook.
+    assert _registered(voipnow) == {
+        "0003*210": ["0", "1", "2", "3", "4"],
+        "0003*211": ["0", "1", "2", "3", "4"],
+    }
+    for events in voipnow.call_events.values():
+        assert all(webhook_id in event["url"] for event in events)
+        assert all(event["url"].startswith(relay) for event in events)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+
+    call = await voipnow.ring("021 555 0101", "0003*210", caller_name="Aroha")
+    await hass.async_block_till_done()
+    assert all(delivery.status == 200 for delivery in voipnow.deliveries)
+    assert hass.states.get(ACTIVE).state == "1"
+    freezer.tick(20)
+    await voipnow.hang_up(call)
+    await hass.async_block_till_done()
+    # At once, without a poll.
+    assert [event.data["caller_number"] for event in events] == ["+64215550101"]
+    assert events[0].data["caller_name"] == "Aroha"
+    assert hass.states.get(ACTIVE).state == "0"
+    # The poll finds the same call in the history, and says nothing more.
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    assert len(events) == 1
+
+
+async def test_an_answered_call_is_no_missed_call(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    call = await voipnow.ring("021 555 0101")
+    await voipnow.answer(call)
+    await voipnow.hang_up(call)
+    await hass.async_block_till_done()
+    await next_poll(hass, freezer)
+    assert events == []
+
+
+async def test_unload_removes_the_registration(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+) -> None:
+    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert _registered(voipnow)
+    assert await hass.config_entries.async_unload(voipnow_entry.entry_id)
+    assert _registered(voipnow) == {}
+    # Set up again, it registers again: once, not twice.
+    assert await hass.config_entries.async_setup(voipnow_entry.entry_id)
+    await hass.async_block_till_done()
+    assert all(len(types) == 5 for types in _registered(voipnow).values())
+
+
+async def test_without_the_option_nothing_is_registered(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+) -> None:
+    await _set_up(hass, voipnow_entry, {})
+    assert _registered(voipnow) == {}
+    assert CONF_WEBHOOK_ID not in voipnow_entry.data
+
+
+async def test_no_address_the_provider_can_reach_is_a_repair(
+    hass: HomeAssistant,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
+    assert issue is not None
+    assert issue.translation_key == "call_events_no_url"
+    assert _registered(voipnow) == {}
+    # Polling goes on.
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    voipnow.add_history(freezer().timestamp() - 5, "0215550101")
+    await next_poll(hass, freezer)
+    assert len(events) == 1
+
+
+async def test_a_refused_permission_is_a_repair_that_clears(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    voipnow.call_events_forbidden = True
+    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
+    assert issue is not None
+    assert issue.translation_key == "call_events_not_allowed"
+    assert voipnow.client_secret not in str(issue.translation_placeholders)
+    voipnow.call_events_forbidden = False
+    assert await hass.config_entries.async_reload(voipnow_entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
+    assert _registered(voipnow)
+
+
+async def test_a_push_for_another_extension_is_refused(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    client = await hass_client_no_auth()
+    response = await client.post(
+        f"/api/webhook/{voipnow_entry.data[CONF_WEBHOOK_ID]}",
+        data={
+            "CallID": "x1",
+            "CallerIDNum": "0215550101",
+            "CalledExtension": "0009*100",
+            "CallFlow": "IN",
+            "CallStatus": "CALLING",
+        },
+    )
+    assert response.status == 403
+    assert hass.states.get(ACTIVE).state == "0"
