@@ -139,6 +139,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             self._quick_refresh, f"{entry.title} quick refresh", cancel_on_shutdown=True
         )
         self._unsub_quick_refresh: CALLBACK_TYPE | None = None
+        self._polling_quickly = False
 
     async def _async_setup(self) -> None:
         """Load what earlier runs announced, so that nothing is announced twice."""
@@ -163,17 +164,17 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         try:
             active, missed = await self._fetch(started, now, forbidden)
         except ProviderAuthenticationError as err:
-            self.schedule.halt()
+            self._halt_quick_polls()
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="invalid_auth",
                 translation_placeholders={"error": str(err)},
             ) from err
         except ProviderRateLimitError as err:
-            self.schedule.halt()
+            self._halt_quick_polls()
             raise self._rate_limited(err) from err
         except ProviderError as err:
-            self.schedule.halt()
+            self._halt_quick_polls()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",
@@ -184,7 +185,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             active = self.live.active(now)
         self._raise_repairs(forbidden)
         if MISSED_CALLS in forbidden and active is None:
-            self.schedule.halt()
+            self._halt_quick_polls()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="insufficient_permissions",
@@ -194,9 +195,20 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             self.announcer.async_take_active_calls(active)
         if missed is not None:
             self.announcer.async_take_listing(now, missed)
-        if (quick := self.schedule.next_quick_refresh(started)) is not None:
+        quick = self.schedule.next_quick_refresh(started)
+        if quick is not None:
             self._unsub_quick_refresh = async_call_at(
                 self.hass, self._quick_refresh_job, quick
+            )
+        if (quick is not None) != self._polling_quickly:
+            self._polling_quickly = quick is not None
+            LOGGER.debug(
+                "%s: %s",
+                self.name,
+                f"{self.schedule.ringing} incoming calls ring, "
+                f"{self.schedule.awaited} may be missed: quick polls"
+                if self._polling_quickly
+                else "nothing rings: back to the poll interval",
             )
         return CallwatchData(
             polled_at=now,
@@ -240,6 +252,11 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{self.name} quick refresh"
         )
+
+    def _halt_quick_polls(self) -> None:
+        """After a failure, no quick polls until a poll succeeds."""
+        self.schedule.halt()
+        self._polling_quickly = False
 
     @callback
     def _cancel_quick_refresh(self) -> None:
