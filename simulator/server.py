@@ -95,6 +95,8 @@ class Simulator:
                     self.unrecorded.append(call)
             if call.state is CallState.TALKING and now >= call.ends_at:
                 self._hang_up(call, CallState.OVER)
+                if call not in changed:
+                    changed.append(call)
         for call in list(self.unrecorded):
             if call.recorded_at is not None and now >= call.recorded_at:
                 self.unrecorded.remove(call)
