@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from custom_components.callwatch.poll_schedule import (
     MAX_AWAITED,
@@ -17,12 +17,16 @@ T0 = 1000.0
 WHEN = datetime(2026, 11, 20, 11, 50, tzinfo=UTC)
 
 
-def _ringing(call_id: str, caller: str | None = "+6491234567") -> ActiveCall:
-    return ActiveCall(call_id=call_id, caller_number=caller)
+def _ringing(
+    call_id: str, caller: str | None = "+6491234567", started: datetime | None = WHEN
+) -> ActiveCall:
+    return ActiveCall(call_id=call_id, caller_number=caller, started=started)
 
 
-def _missed(caller: str | None, call_id: str) -> MissedCall:
-    return MissedCall(time=WHEN, caller_number=caller, call_id=call_id)
+def _missed(
+    caller: str | None, call_id: str, time: datetime = WHEN + timedelta(seconds=1)
+) -> MissedCall:
+    return MissedCall(time=time, caller_number=caller, call_id=call_id)
 
 
 def _idle_schedule() -> PollSchedule:
@@ -73,13 +77,13 @@ def test_what_leads_and_what_does_not() -> None:
 
 def test_checks_until_the_row_appears() -> None:
     schedule = _idle_schedule()
-    older = _missed("+6491234567", "older")
+    older = _missed("+6491234567", "older", WHEN - timedelta(minutes=10))
     schedule.took_missed_calls(T0, [older])
     schedule.took_active_calls(T0, [_ringing("a")])
     schedule.took_active_calls(T0 + 3, [])
     assert schedule.awaited == 1
     assert schedule.wants_missed_calls(T0 + 3)
-    # The caller's older row is no news; the checks go on.
+    # The caller's row of an earlier call is not this call's; the checks go on.
     schedule.took_missed_calls(T0 + 3, [older])
     assert schedule.next_quick_refresh(T0 + 3) == T0 + 3 + MISSED_CHECKS[1]
     schedule.took_active_calls(T0 + 6, [])
@@ -114,11 +118,11 @@ def test_a_withheld_caller_is_found_by_a_withheld_row() -> None:
     assert schedule.awaited == 0
 
 
-def test_the_first_listing_tells_nothing_new() -> None:
-    schedule = PollSchedule(30)
-    schedule.took_active_calls(T0, [_ringing("a")])
+def test_without_a_start_every_check_is_made() -> None:
+    schedule = _idle_schedule()
+    schedule.took_active_calls(T0, [_ringing("a", started=None)])
     schedule.took_active_calls(T0 + 3, [])
-    schedule.took_missed_calls(T0 + 3, [_missed("+6491234567", "old")])
+    schedule.took_missed_calls(T0 + 3, [_missed("+6491234567", "maybe")])
     assert schedule.awaited == 1
 
 

@@ -4,9 +4,10 @@ A missed call is a ringing call first. While the last listing of active calls sh
 incoming call that nobody has answered yet, the coordinator asks for the active calls
 every QUICK_INTERVAL instead of every poll interval. When such a call leaves the listing
 unanswered, it asks for the missed calls at once, and again MISSED_CHECKS after it
-noticed, until a new row from that caller appears: providers record a missed call a few
-seconds after it stops ringing. When nothing rings and no check is left, polling goes
-back to the poll interval, and the refresh that ends the quick polls is a full poll.
+noticed, until a row from that caller stamped with the call's start appears (providers
+record a missed call a few seconds after it stops ringing). When nothing rings and no
+check is left, polling goes back to the poll interval; the refresh that ends the quick
+polls is a full poll.
 
 Bounds, whatever the number of ringing calls: refreshes come at least QUICK_INTERVAL
 apart, each asks for the active calls once and for the missed calls at most once, and
@@ -14,13 +15,15 @@ the missed calls are asked for at most once every MISSED_SPACING. A call that ri
 longer than RING_LIMIT (a queue, a leg the provider never hangs up) stops leading the
 polls; at most MAX_AWAITED calls wait for their missed-call row at once.
 
-Times are seconds of a monotonic clock (the event loop's).
+Times are seconds of a monotonic clock (the event loop's), but the provider's own
+stamps, which a call's row is matched by.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from .providers import ActiveCall, CallDirection, MissedCall
 
@@ -33,12 +36,27 @@ RING_LIMIT = 120.0
 MAX_AWAITED = 100
 
 
+# A listed row is the awaited call's when it is from the same caller and stamped no
+# earlier than this before the call began (the provider's stamps on both).
+STARTED_SLACK = timedelta(seconds=5)
+
+
 @dataclass(slots=True)
 class _Awaited:
     """A call that stopped ringing unanswered, and when to look for its row again."""
 
     caller_number: str | None
+    # When the provider says it began; without it, every check is made.
+    started: datetime | None
     checks: list[float]
+
+    def found_in(self, call: MissedCall) -> bool:
+        """Tell whether a listed row is this call's missed-call record."""
+        return (
+            self.started is not None
+            and call.caller_number == self.caller_number
+            and call.time >= self.started - STARTED_SLACK
+        )
 
 
 class PollSchedule:
@@ -52,8 +70,6 @@ class PollSchedule:
         # Incoming calls ringing unanswered in the last listing: since when.
         self._ringing: dict[str, tuple[ActiveCall, float]] = {}
         self._awaited: dict[str, _Awaited] = {}
-        # The keys of the last missed-calls listing, to tell rows that appeared since.
-        self._listed: set[str] | None = None
 
     @property
     def ringing(self) -> int:
@@ -80,7 +96,9 @@ class PollSchedule:
             if still is None and len(self._awaited) < MAX_AWAITED:
                 # Gone without being seen answered: perhaps missed.
                 self._awaited[call_id] = _Awaited(
-                    call.caller_number, [now + delay for delay in MISSED_CHECKS]
+                    call.caller_number,
+                    call.started,
+                    [now + delay for delay in MISSED_CHECKS],
                 )
         self._ringing = {
             call_id: (
@@ -110,21 +128,20 @@ class PollSchedule:
     def took_missed_calls(self, now: float, calls: Sequence[MissedCall] | None) -> None:
         """Stop awaiting the calls whose rows appeared; drop the checks that are done.
 
-        None: the role refused the listing, so there is nothing to wait for.
+        None: the role refused the listing, so there is nothing to wait for. Rows are
+        looked at only while calls are awaited, and then only their callers'.
         """
         self._last_missed = now
         if calls is None:
             self._awaited.clear()
             return
-        appeared = (
-            set()
-            if self._listed is None
-            else {call.caller_number for call in calls if call.key not in self._listed}
-        )
-        self._listed = {call.key for call in calls}
+        if not self._awaited:
+            return
+        callers = {awaited.caller_number for awaited in self._awaited.values()}
+        listed = [call for call in calls if call.caller_number in callers]
         for call_id, awaited in list(self._awaited.items()):
             awaited.checks = [check for check in awaited.checks if check > now]
-            if awaited.caller_number in appeared or not awaited.checks:
+            if not awaited.checks or any(awaited.found_in(call) for call in listed):
                 del self._awaited[call_id]
 
     def next_quick_refresh(self, now: float) -> float | None:
