@@ -93,8 +93,8 @@ class Day:
             "wall_seconds": round(self.wall_s, 1),
         }
         figures |= _spread("latency_s", self.latencies)
-        figures["seen_ringing"] = len(self.seen_ringing)
         if self.seen_ringing:
+            figures["seen_ringing"] = len(self.seen_ringing)
             figures |= _spread("seen_ringing_latency_s", self.seen_ringing)
         if self.after_record:
             figures |= _spread("after_record_s", self.after_record)
@@ -251,9 +251,13 @@ class DayRun:
             day.latencies.append(moment - call.rings_until)
             if not day.push_ms:
                 day.after_record.append(moment - call.recorded_at)
-            # Seen ringing: a poll came while it rang.
+            # Seen ringing: a poll listed the active calls while it rang.
             first = bisect.bisect_left(self.refreshes, call.starts_at)
-            if first < len(self.refreshes) and self.refreshes[first] < call.rings_until:
+            if (
+                self.provider != "telecmi"
+                and first < len(self.refreshes)
+                and self.refreshes[first] < call.rings_until
+            ):
                 day.seen_ringing.append(moment - call.rings_until)
         # Every missed call once, nothing else, never as a catch-up.
         assert set(self.arrived) <= {_digits(call.caller) for call in self.calls}
