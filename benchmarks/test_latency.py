@@ -79,6 +79,7 @@ class Day:
     push_ms: list[float] = field(default_factory=list)
     requests: int = 0
     hours: float = 0.0
+    calls: int = 0
     missed: int = 0
     announced: int = 0
     catch_up: int = 0
@@ -86,6 +87,7 @@ class Day:
 
     def figures(self) -> dict[str, Any]:
         figures: dict[str, Any] = {
+            "calls": self.calls,
             "missed_calls": self.missed,
             "announced": self.announced,
             "requests_per_hour": round(self.requests / self.hours, 1),
@@ -244,6 +246,7 @@ class DayRun:
         """Match each missed call with its announcement; check each came once."""
         day = self.day
         missed = [call for call in self.calls if call.missed]
+        day.calls = len(self.calls)
         day.missed = len(missed)
         for call in missed:
             assert call.recorded_at is not None
