@@ -142,6 +142,8 @@ def _median(function: Callable[[], object], repeats: int) -> float:
 def test_parse(provider: str, results: Results) -> None:
     build, parse = PROVIDERS[provider]
     per_row = {}
+    # Checked once every size is measured, so that a failed check leaves no gap.
+    over_floor: dict[int, float] = {}
     for rows in SIZES:
         body = build(rows)
         models = parse(body)
@@ -188,10 +190,10 @@ def test_parse(provider: str, results: Results) -> None:
                 "us_per_row": round(per_row[rows], 3),
             },
         )
-        if FULL and rows == 10_000:
-            # The 3x target lies below what building the models alone costs (see the
-            # README); what parsing adds on top of that floor is held to 2x.
-            assert full / models_floor <= 2, f"{provider}: {full / models_floor:.2f}x"
+        over_floor[rows] = full / models_floor
     if FULL:
         # Linear: the cost of a row does not grow with the size of the reply.
         assert per_row[100_000] <= 2 * per_row[10_000]
+        # The 3x target lies below what building the models alone costs (see the
+        # README); what parsing adds on top of that floor is held to 2x.
+        assert over_floor[10_000] <= 2, f"{provider}: {over_floor[10_000]:.2f}x"

@@ -1,7 +1,7 @@
 """One coordinator cycle through a real `hass`, against the fake servers.
 
-For each provider and load (active call legs and missed calls in the window): the median
-time of a full poll in steady state, the requests and body bytes it costs, and the state
+For each provider and load (active call legs, answered, and missed calls in the window):
+the median time of a full poll in steady state, the requests and body bytes it costs, and the state
 writes it causes when nothing changed and when one call changed.
 """
 
@@ -34,7 +34,10 @@ def _enswitch(load: int) -> tuple[Any, dict[str, Any], Callable[[Any], None]]:
     fake = FakeEnswitch()
     now = time.time()
     for index in range(load):
-        fake.start_call(f"+64{index:07d}", "100", legs=2 if index % 2 else 1)
+        # Calls talked on: ringing ones would make these refreshes quick polls.
+        fake.answer_call(
+            fake.start_call(f"+64{index:07d}", "100", legs=2 if index % 2 else 1)
+        )
         fake.add_missed_call(
             now - 60 - index % 600, f"+65{index:07d}", uniqueid=f"u{index}"
         )
@@ -66,7 +69,9 @@ def _voipnow(load: int) -> tuple[Any, dict[str, Any], Callable[[Any], None]]:
     fake = FakeVoipnow()
     now = time.time()
     for index in range(load):
-        fake.start_call(f"021{index:07d}", ["0003*210", "0003*211"][: 1 + index % 2])
+        fake.start_call(
+            f"021{index:07d}", ["0003*210", "0003*211"][: 1 + index % 2], answered=True
+        )
         fake.add_history(now - 60 - index % 600, f"022{index:07d}")
     data = {
         "provider": "voipnow",

@@ -77,7 +77,8 @@ Callwatch is running against the provider simulator.
   Miss a call now  curl -X POST {simulator_base}/control/missed_call
   Logs             {logs.relative_to(ROOT)}/
 
-The active-call count and the latest missed caller change within a minute. Ctrl-C stops.""",
+While a call rings, the account is polled every 3 s: a missed call shows a few
+seconds after it stops ringing. Ctrl-C stops.""",
             flush=True,
         )
         waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]

@@ -2,13 +2,16 @@
 
 Each provider's protocol is the fake of tests/fakes, mounted under a prefix:
 `/enswitch` (Enswitch JSON API), `/telecmi` (CHUB India, `/telecmi/v1/...`) and `/voipnow`
-(VoipNow UAPI and its OAuth endpoint). A seeded generator makes calls arrive, ring, be
-answered or missed, and end, a few at a time; `/control` injects a missed call on demand.
+(VoipNow UAPI and its OAuth endpoint). Seeded traffic (`traffic.py`) makes calls arrive
+and ring for 5 to 40 s, then be answered and end, or stop ringing unanswered and appear
+in the providers' histories a few seconds later; `/control` injects a missed call on
+demand, recorded at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 import random
 import time
@@ -20,20 +23,11 @@ from tests.fakes.enswitch import FakeEnswitch
 from tests.fakes.telecmi import FakeTelecmi
 from tests.fakes.voipnow import FakeVoipnow
 
+from .traffic import CallState, SimulatedCall, new_call
+
 MAX_CONCURRENT = 4
-
-
-@dataclass
-class SimulatedCall:
-    """A call in the simulation: who, where, and how it will end."""
-
-    caller: str
-    extension: str
-    rings_until: float
-    answered: bool
-    ends_at: float
-    enswitch_id: str = ""
-    voipnow_id: str = ""
+# The chance that a call arrives at a step of the running simulator.
+ARRIVAL_CHANCE = 0.35
 
 
 @dataclass
@@ -45,8 +39,14 @@ class Simulator:
     enswitch: FakeEnswitch = field(default_factory=FakeEnswitch)
     telecmi: FakeTelecmi = field(default_factory=FakeTelecmi)
     voipnow: FakeVoipnow = field(default_factory=FakeVoipnow)
+    # Calls in progress (ringing or talked on).
     calls: list[SimulatedCall] = field(default_factory=list)
     missed: int = 0
+    # Planned calls yet to ring, and missed calls yet to be recorded.
+    planned: list[SimulatedCall] = field(default_factory=list)
+    unrecorded: list[SimulatedCall] = field(default_factory=list)
+    # Draw calls at random as the steps go (`run_traffic`); off for planned traffic.
+    arrivals: bool = True
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
@@ -61,53 +61,97 @@ class Simulator:
         app.router.add_get("/control/state", self._state)
         return app
 
-    def step(self, now: float) -> None:
-        """Advance the traffic to `now`: start, answer, miss and end calls."""
-        for call in list(self.calls):
-            if not call.answered and now >= call.rings_until:
-                self._end(call, missed=True)
-            elif call.answered and now >= call.rings_until and call.enswitch_id:
-                self.enswitch.answer_call(call.enswitch_id)
-                if now >= call.ends_at:
-                    self._end(call, missed=False)
-        if len(self.calls) < MAX_CONCURRENT and self._random.random() < 0.35:
-            self._start(now)
+    def plan(self, calls: Iterable[SimulatedCall]) -> None:
+        """Have these calls ring at their times, as later steps reach them."""
+        self.planned = sorted(
+            [*self.planned, *calls], key=lambda call: call.starts_at, reverse=True
+        )
 
-    def _start(self, now: float) -> None:
-        caller = f"+6421{self._random.randrange(100000, 999999)}"
-        extension = self._random.choice(["100", "101", "102"])
-        rings = self._random.uniform(4, 20)
-        call = SimulatedCall(
-            caller=caller,
-            extension=extension,
-            rings_until=now + rings,
-            answered=self._random.random() < 0.6,
-            ends_at=now + rings + self._random.uniform(10, 90),
-        )
+    def next_change(self) -> float | None:
+        """Return when a call next changes state (planned traffic only)."""
+        moments = [
+            moment
+            for call in (*self.calls, *self.unrecorded, *self.planned[-1:])
+            if (moment := call.next_change()) is not None
+        ]
+        return min(moments, default=None)
+
+    def step(self, now: float) -> list[SimulatedCall]:
+        """Advance the traffic to `now`; return the calls that changed state."""
+        changed: list[SimulatedCall] = []
+        while self.planned and self.planned[-1].starts_at <= now:
+            call = self.planned.pop()
+            self._ring(call)
+            changed.append(call)
+        for call in list(self.calls):
+            if call.state is CallState.RINGING and now >= call.rings_until:
+                changed.append(call)
+                if call.answered:
+                    call.state = CallState.TALKING
+                    self.enswitch.answer_call(call.enswitch_id)
+                    self.voipnow.answer_call(call.voipnow_id)
+                else:
+                    self._hang_up(call, CallState.UNRECORDED)
+                    self.unrecorded.append(call)
+            if call.state is CallState.TALKING and now >= call.ends_at:
+                self._hang_up(call, CallState.OVER)
+                if call not in changed:
+                    changed.append(call)
+        for call in list(self.unrecorded):
+            if call.recorded_at is not None and now >= call.recorded_at:
+                self.unrecorded.remove(call)
+                call.state = CallState.OVER
+                call.history_ids = self.record_missed(
+                    call.caller, call.extension, call.starts_at
+                )
+                changed.append(call)
+        if (
+            self.arrivals
+            and len(self.calls) < MAX_CONCURRENT
+            and self._random.random() < ARRIVAL_CHANCE
+        ):
+            call = new_call(self._random, now)
+            self._ring(call)
+            changed.append(call)
+        return changed
+
+    def _ring(self, call: SimulatedCall) -> None:
+        call.state = CallState.RINGING
         call.enswitch_id = self.enswitch.start_call(
-            caller, extension, legs=self._random.choice([1, 1, 2])
+            call.caller, call.extension, legs=self._random.choice([1, 1, 2])
         )
-        call.voipnow_id = self.voipnow.start_call(caller, [f"0003*{extension}"])
+        call.voipnow_id = self.voipnow.start_call(
+            call.caller, [f"0003*{call.extension}"]
+        )
         self.calls.append(call)
 
-    def _end(self, call: SimulatedCall, *, missed: bool) -> None:
+    def _hang_up(self, call: SimulatedCall, state: CallState) -> None:
+        call.state = state
         self.calls.remove(call)
         self.enswitch.end_call(call.enswitch_id)
         self.voipnow.end_call(call.voipnow_id)
-        if missed:
-            self.record_missed(call.caller, call.extension)
 
-    def record_missed(self, caller: str, extension: str = "100") -> None:
-        """Add a missed call, now, to every provider's history."""
-        now = time.time()
+    def record_missed(
+        self, caller: str, extension: str = "100", when: float | None = None
+    ) -> dict[str, str]:
+        """Add a missed call that began at `when` (default now) to every history.
+
+        Returns the id each provider's history gives it.
+        """
+        when = time.time() if when is None else when
         self.missed += 1
-        self.enswitch.add_missed_call(
-            now, caller, dnumber=extension, uniqueid=f"{now:.0f}.{self.missed}"
+        enswitch = self.enswitch.add_missed_call(
+            when, caller, dnumber=extension, uniqueid=f"{when:.0f}.{self.missed}"
         )
-        self.telecmi.add_missed_call(
-            now, caller.lstrip("+"), 918000000000 + int(extension)
+        telecmi = self.telecmi.add_missed_call(
+            when, caller.lstrip("+"), 918000000000 + int(extension)
         )
-        self.voipnow.add_history(now, caller, f"0003*{extension}")
+        voipnow = self.voipnow.add_history(when, caller, f"0003*{extension}")
+        return {
+            "enswitch": enswitch["uniqueid"],
+            "telecmi": telecmi["_id"],
+            "voipnow": voipnow["id"],
+        }
 
     async def run_traffic(self) -> None:
         """Drive the traffic for ever, one step a tick."""
@@ -125,7 +169,13 @@ class Simulator:
 
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(
-            {"active_calls": len(self.calls), "missed_calls": self.missed}
+            {
+                "active_calls": len(self.calls),
+                "ringing_calls": sum(
+                    call.state is CallState.RINGING for call in self.calls
+                ),
+                "missed_calls": self.missed,
+            }
         )
 
     def credentials(self, base: str) -> dict[str, dict[str, str]]:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from aiohttp import ClientSession
 
 from simulator.server import MAX_CONCURRENT, Simulator, serve
+from simulator.traffic import (
+    RECORD_DELAY_SECONDS,
+    RING_SECONDS,
+    CallState,
+    SimulatedCall,
+    plan_day,
+)
+
+T0 = 1_763_640_000
 
 
 def _run(seed: int) -> list[tuple[int, int]]:
     simulator = Simulator(seed=seed)
     trace = []
     for second in range(0, 600, 2):
-        simulator.step(1_763_640_000 + second)
+        simulator.step(T0 + second)
         trace.append((len(simulator.calls), simulator.missed))
         assert len(simulator.calls) <= MAX_CONCURRENT
         assert len({leg["callid"] for leg in simulator.enswitch.legs}) == len(
@@ -41,7 +52,11 @@ async def test_control_api_and_mounted_fakes(socket_enabled: None) -> None:
             ) as response:
                 assert await response.json() == {"caller": "+6400", "missed": 1}
             async with session.get(f"{base}/control/state") as response:
-                assert await response.json() == {"active_calls": 0, "missed_calls": 1}
+                assert await response.json() == {
+                    "active_calls": 0,
+                    "ringing_calls": 0,
+                    "missed_calls": 1,
+                }
             form = {"auth_username": "alice", "auth_password": "correct horse battery"}
             async with session.post(
                 f"{base}/enswitch/api/json/calls/active/list/", data=form
@@ -53,3 +68,102 @@ async def test_control_api_and_mounted_fakes(socket_enabled: None) -> None:
     assert [row["callerid"] for row in simulator.enswitch.missed] == ["+6400"]
     assert [row["from"] for row in simulator.telecmi.missed] == ["6400"]
     assert [row["callerId"] for row in simulator.voipnow.history] == ["+6400"]
+
+
+def test_calls_ring_for_a_while_and_missed_ones_are_recorded_late() -> None:
+    simulator = Simulator(seed=7)
+    seen: dict[int, SimulatedCall] = {}
+    for second in range(3600):
+        for call in simulator.step(T0 + second):
+            seen[id(call)] = call
+    calls = list(seen.values())
+    assert len(calls) > 20
+    for call in calls:
+        assert RING_SECONDS[0] <= call.rings_until - call.starts_at <= RING_SECONDS[1]
+    missed = [call for call in calls if call.missed and call.state is CallState.OVER]
+    assert missed
+    assert any(call.answered for call in calls)
+    for call in missed:
+        assert call.recorded_at is not None
+        delay = call.recorded_at - call.rings_until
+        assert RECORD_DELAY_SECONDS[0] <= delay <= RECORD_DELAY_SECONDS[1]
+        # In the history with the time it began to ring, under its own id.
+        row = next(
+            row
+            for row in simulator.enswitch.missed
+            if row["uniqueid"] == call.history_ids["enswitch"]
+        )
+        assert row["time"] == int(call.starts_at)
+        assert row["callerid"] == call.caller
+
+
+def test_a_missed_call_is_listed_only_once_recorded() -> None:
+    simulator = Simulator(seed=1, arrivals=False)
+    call = SimulatedCall(
+        caller="+6421000001",
+        extension="100",
+        starts_at=T0,
+        rings_until=T0 + 20,
+        answered=False,
+        ends_at=T0 + 20,
+        recorded_at=T0 + 23,
+    )
+    simulator.plan([call])
+    assert simulator.next_change() == T0
+    simulator.step(T0)
+    assert call.state is CallState.RINGING
+    assert [leg["answered"] for leg in simulator.enswitch.legs][:1] == [0]
+    assert simulator.voipnow.phone_calls
+    assert simulator.next_change() == T0 + 20
+    simulator.step(T0 + 20)
+    assert call.state is CallState.UNRECORDED
+    assert not simulator.enswitch.legs
+    assert not simulator.enswitch.missed
+    assert simulator.next_change() == T0 + 23
+    simulator.step(T0 + 23)
+    assert call.state is CallState.OVER
+    assert [row["callerid"] for row in simulator.enswitch.missed] == [call.caller]
+    assert [row["from"] for row in simulator.telecmi.missed] == ["6421000001"]
+    assert [row["callerId"] for row in simulator.voipnow.history] == [call.caller]
+    assert simulator.next_change() is None
+
+
+def test_an_answered_call_is_talked_on_then_ends() -> None:
+    simulator = Simulator(seed=1, arrivals=False)
+    call = SimulatedCall(
+        caller="+6421000002",
+        extension="101",
+        starts_at=T0,
+        rings_until=T0 + 10,
+        answered=True,
+        ends_at=T0 + 70,
+        recorded_at=None,
+    )
+    simulator.plan([call])
+    simulator.step(T0)
+    simulator.step(T0 + 10)
+    assert call.state is CallState.TALKING
+    assert all(leg["answered"] for leg in simulator.enswitch.legs)
+    assert simulator.voipnow.phone_calls[0]["answered"] is True
+    simulator.step(T0 + 70)
+    assert call.state is CallState.OVER
+    assert not simulator.calls
+    assert not simulator.enswitch.missed
+
+
+def test_a_planned_day_is_seeded_busy_by_day_and_overlapping() -> None:
+    day = plan_day(3, T0)
+    assert [call.starts_at for call in day] == [
+        call.starts_at for call in plan_day(3, T0)
+    ]
+    assert [call.caller for call in day] != [call.caller for call in plan_day(4, T0)]
+    assert 120 <= len(day) <= 280
+    assert len({call.caller for call in day}) == len(day)
+    hours = [int((call.starts_at - T0) // 3600) for call in day]
+    assert sum(9 <= hour < 12 for hour in hours) > 5 * sum(hour < 6 for hour in hours)
+    # Several at once: some call starts ringing while another still rings.
+    assert any(
+        later.starts_at < earlier.rings_until for earlier, later in pairwise(day)
+    )
+    hour = plan_day(3, T0, first_hour=9, hours=1)
+    assert all(T0 + 9 * 3600 <= call.starts_at < T0 + 10 * 3600 + 10 for call in hour)

@@ -10,9 +10,10 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_at
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -28,6 +29,7 @@ from .const import (
     MAX_SCAN_INTERVAL,
 )
 from .live_calls import LiveCalls
+from .poll_schedule import PollSchedule
 from .providers import (
     ActiveCall,
     CallDirection,
@@ -140,6 +142,13 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         )
         # Calls in progress, for a provider that pushes them instead of listing them.
         self.live = LiveCalls()
+        # Quick refreshes while an incoming call rings (providers that list live calls).
+        self.schedule = PollSchedule(self.options.scan_interval.total_seconds())
+        self._quick_refresh_job = HassJob(
+            self._quick_refresh, f"{entry.title} quick refresh", cancel_on_shutdown=True
+        )
+        self._unsub_quick_refresh: CALLBACK_TYPE | None = None
+        self._polling_quickly = False
 
     async def _async_setup(self) -> None:
         """Load what earlier runs announced, and the phonebook's contacts file."""
@@ -151,35 +160,34 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
 
     async def async_shutdown(self) -> None:
         """Stop polling and write the missed-call state now rather than later."""
+        self._cancel_quick_refresh()
         await super().async_shutdown()
         await self.announcer.async_shutdown()
 
     async def _async_update_data(self) -> CallwatchData:
-        """Fetch active and missed calls; hand the missed calls to the announcer."""
+        """Fetch active and missed calls; hand the missed calls to the announcer.
+
+        While an incoming call rings, a quick refresh may ask for the active calls
+        only; `schedule` says when the missed calls are asked for too.
+        """
+        self._cancel_quick_refresh()
+        started = self.hass.loop.time()
         now = dt_util.utcnow()
-        window = self.announcer.window(now)
         forbidden: set[str] = set()
-        active: Sequence[ActiveCall] | None = None
-        missed: list[MissedCall] | None = None
         try:
-            if self.client.supports_active_calls:
-                active = await self._unless_forbidden(
-                    ACTIVE_CALLS, self.client.active_calls(), forbidden
-                )
-            missed = await self._unless_forbidden(
-                MISSED_CALLS,
-                self.client.missed_calls(window.start, window.end),
-                forbidden,
-            )
+            active, missed = await self._fetch(started, now, forbidden)
         except ProviderAuthenticationError as err:
+            self._halt_quick_polls()
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="invalid_auth",
                 translation_placeholders={"error": str(err)},
             ) from err
         except ProviderRateLimitError as err:
+            self._halt_quick_polls()
             raise self._rate_limited(err) from err
         except ProviderError as err:
+            self._halt_quick_polls()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",
@@ -189,7 +197,8 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         if not self.client.supports_active_calls:
             active = self.live.active(now)
         self._raise_repairs(forbidden)
-        if missed is None and active is None:
+        if MISSED_CALLS in forbidden and active is None:
+            self._halt_quick_polls()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="insufficient_permissions",
@@ -199,11 +208,74 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             self.announcer.async_take_active_calls(active)
         if missed is not None:
             self.announcer.async_take_listing(now, missed)
+        quick = self.schedule.next_quick_refresh(started)
+        if quick is not None:
+            self._unsub_quick_refresh = async_call_at(
+                self.hass, self._quick_refresh_job, quick
+            )
+        if (quick is not None) != self._polling_quickly:
+            self._polling_quickly = quick is not None
+            LOGGER.debug(
+                "%s: %s",
+                self.name,
+                f"{self.schedule.ringing} incoming calls ring, "
+                f"{self.schedule.awaited} may be missed: quick polls"
+                if self._polling_quickly
+                else "nothing rings: back to the poll interval",
+            )
         return CallwatchData(
             polled_at=now,
             active_calls=None if active is None else tuple(active),
             forbidden=frozenset(forbidden),
         )
+
+    async def _fetch(
+        self, started: float, now: datetime, forbidden: set[str]
+    ) -> tuple[Sequence[ActiveCall] | None, list[MissedCall] | None]:
+        """Ask for the active calls, then for the missed calls if the schedule says.
+
+        Missed calls not asked for this time keep what the role refused last time.
+        """
+        active: Sequence[ActiveCall] | None = None
+        if self.client.supports_active_calls:
+            active = await self._unless_forbidden(
+                ACTIVE_CALLS, self.client.active_calls(), forbidden
+            )
+            if active is None:
+                self.schedule.halt()
+            else:
+                self.schedule.took_active_calls(started, active)
+        if not self.schedule.wants_missed_calls(started):
+            if self.data is not None and MISSED_CALLS in self.data.forbidden:
+                forbidden.add(MISSED_CALLS)
+            return active, None
+        window = self.announcer.window(now)
+        missed = await self._unless_forbidden(
+            MISSED_CALLS, self.client.missed_calls(window.start, window.end), forbidden
+        )
+        self.schedule.took_missed_calls(started, missed)
+        return active, missed
+
+    @callback
+    def _quick_refresh(self, _now: datetime) -> None:
+        """Refresh before the poll interval is up: a call rings, or a check is due."""
+        self._unsub_quick_refresh = None
+        if self.hass.is_stopping:
+            return
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{self.name} quick refresh"
+        )
+
+    def _halt_quick_polls(self) -> None:
+        """After a failure, no quick polls until a poll succeeds."""
+        self.schedule.halt()
+        self._polling_quickly = False
+
+    @callback
+    def _cancel_quick_refresh(self) -> None:
+        if self._unsub_quick_refresh is not None:
+            self._unsub_quick_refresh()
+            self._unsub_quick_refresh = None
 
     def _rate_limited(self, err: ProviderRateLimitError) -> UpdateFailed:
         """Wait as the provider asks, but never so long that calls are skipped."""

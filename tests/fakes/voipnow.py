@@ -152,6 +152,14 @@ class FakeVoipnow:
         )
         return call_id
 
+    def answer_call(self, call_id: str) -> None:
+        """Mark a call and its views answered."""
+        for phone_call in self.phone_calls:
+            if phone_call["id"] == call_id:
+                phone_call["answered"] = True
+                for view in phone_call["phoneCallView"]:
+                    view.update(answered=True, status=5)
+
     def end_call(self, call_id: str) -> None:
         """Hang up a call."""
         self.phone_calls = [call for call in self.phone_calls if call["id"] != call_id]
@@ -247,11 +255,7 @@ class FakeVoipnow:
         """Answer a ringing call and deliver the Answer event for its direction."""
         call = self.live[call_id]
         call.answered = True
-        for phone_call in self.phone_calls:
-            if phone_call["id"] == call_id:
-                phone_call["answered"] = True
-                for view in phone_call["phoneCallView"]:
-                    view.update(answered=True, status=5)
+        self.answer_call(call_id)
         await self.deliver(
             call.extension,
             ANSWER_OUT if call.outgoing else ANSWER_IN,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from datetime import UTC, datetime
+from functools import partial
 import math
 import time
 from typing import Any
@@ -25,7 +26,7 @@ from .fields import (
     text,
     unix_time,
 )
-from .http import Reply, base_url, host_of, send
+from .http import Reply, base_url, host_of, off_loop, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 
 SERVICE = "Enswitch"
@@ -90,10 +91,7 @@ class EnswitchClient:
     async def active_calls(self) -> list[ActiveCall]:
         """Return the calls in progress, folding their legs by call id."""
         rows = await self._call("calls/active/list", self._scope(active=True))
-        legs: dict[str, list[dict[str, Any]]] = {}
-        for call_id, row in self._reader.read_all("calls/active/list", rows, _leg):
-            legs.setdefault(call_id, []).append(row)
-        return [self._active_call(call_id, rows) for call_id, rows in legs.items()]
+        return await off_loop(partial(self._active_calls, rows), rows=len(rows))
 
     async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
         """Return missed calls with start <= time < end (end is exclusive since 3.14)."""
@@ -104,6 +102,19 @@ class EnswitchClient:
             "descending": "0",
         }
         rows = await self._call("calls/missed/list", params)
+        return await off_loop(
+            partial(self._missed_calls, rows, start, end), rows=len(rows)
+        )
+
+    def _active_calls(self, rows: list[dict[str, Any]]) -> list[ActiveCall]:
+        legs: dict[str, list[dict[str, Any]]] = {}
+        for call_id, row in self._reader.read_all("calls/active/list", rows, _leg):
+            legs.setdefault(call_id, []).append(row)
+        return [self._active_call(call_id, rows) for call_id, rows in legs.items()]
+
+    def _missed_calls(
+        self, rows: list[dict[str, Any]], start: datetime, end: datetime
+    ) -> list[MissedCall]:
         # Releases before 3.14 include `end`, and the bounds were rounded outwards.
         calls = [
             call
@@ -127,7 +138,9 @@ class EnswitchClient:
             credentials = await self._credentials()
             reply = await self._post(action, credentials | params)
             try:
-                return self._rows(action, reply)
+                return await off_loop(
+                    partial(self._rows, action, reply), size=len(reply.body)
+                )
             except ProviderAuthenticationError:
                 if attempt or "auth_token" not in credentials:
                     raise

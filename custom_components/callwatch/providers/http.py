@@ -1,8 +1,13 @@
-"""HTTP plumbing shared by the provider clients: timeouts, size bounds, error mapping."""
+"""HTTP plumbing shared by the provider clients: timeouts, size bounds, error mapping.
+
+Large replies are decoded, and their rows read, in a worker thread (`off_loop`), so that
+reading 10,000 rows does not hold the event loop for a quarter of a second.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 import time
@@ -20,6 +25,10 @@ from .exceptions import (
 
 MAX_REPLY_BYTES = 32 * 1024 * 1024
 _CHUNK = 64 * 1024
+# Above these a reply is decoded, or its rows read, off the event loop: decoding 256 KiB
+# takes about a millisecond, reading 200 rows (numbers parsed, times checked) about 5.
+OFF_LOOP_BYTES = 256 * 1024
+OFF_LOOP_ROWS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,16 @@ class Reply:
                 f"{self.service} answered HTTP {self.status} with a body that is "
                 f"not JSON ({kind}, {len(self.body)} bytes)"
             ) from err
+
+
+async def off_loop[T](work: Callable[[], T], *, rows: int = 0, size: int = 0) -> T:
+    """Run `work` in the loop's default executor when it is large, else right here.
+
+    Large: more than OFF_LOOP_ROWS rows to read, or more than OFF_LOOP_BYTES to decode.
+    """
+    if rows <= OFF_LOOP_ROWS and size <= OFF_LOOP_BYTES:
+        return work()
+    return await asyncio.get_running_loop().run_in_executor(None, work)
 
 
 def retry_after_seconds(value: str | None) -> float | None:

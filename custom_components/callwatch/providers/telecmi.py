@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 import math
 from typing import Any
 
@@ -19,7 +20,7 @@ from .exceptions import (
     ProviderResponseError,
 )
 from .fields import RowReader, caller_name, number, required, text, unix_time
-from .http import base_url, send
+from .http import base_url, off_loop, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 
 SERVICE = "TeleCMI"
@@ -141,10 +142,14 @@ class TelecmiClient:
                 f"{SERVICE} has more than {MAX_PAGES * limit} rows in /{path} "
                 "for one window"
             )
-        return self._reader.read_all(
-            f"/{path}",
-            rows,
-            lambda row: _missed_call(row, direction, self.country),
+        return await off_loop(
+            partial(
+                self._reader.read_all,
+                f"/{path}",
+                rows,
+                lambda row: _missed_call(row, direction, self.country),
+            ),
+            rows=len(rows),
         )
 
     async def _page(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import re
 import time
 from typing import Any
@@ -36,7 +37,7 @@ from .fields import (
     required,
     text,
 )
-from .http import Reply, base_url, host_of, send
+from .http import Reply, base_url, host_of, off_loop, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 from .numbers import Number, read_number
 
@@ -172,8 +173,10 @@ class VoipnowClient:
     async def active_calls(self) -> list[ActiveCall]:
         """Return the calls in progress: one PhoneCall is one call, whatever its views."""
         path = f"uapi/phoneCalls/{self._user_id}/{self.extension}"
-        return self._reader.read_all(
-            path, await self._collection(path, {}), self._active_call
+        rows = await self._collection(path, {})
+        return await off_loop(
+            partial(self._reader.read_all, path, rows, self._active_call),
+            rows=len(rows),
         )
 
     async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
@@ -186,9 +189,17 @@ class VoipnowClient:
             "sortOrder": "ascending",
         }
         path = f"uapi/cdr/{self._user_id}"
+        rows = await self._collection(path, params)
+        return await off_loop(
+            partial(self._missed_calls, path, rows, start, end), rows=len(rows)
+        )
+
+    def _missed_calls(
+        self, path: str, rows: list[dict[str, Any]], start: datetime, end: datetime
+    ) -> list[MissedCall]:
         rows = [
             row
-            for row in await self._collection(path, params)
+            for row in rows
             if _is_missed_incoming(row)
             and (self.extension == "@self" or text(row, "extension") == self.extension)
         ]
@@ -380,7 +391,9 @@ class VoipnowClient:
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any] | None:
         """GET a UAPI resource with a valid token; None for 204 (nothing)."""
         reply = await self._request("GET", path, params=params)
-        payload = self._decoded(path, reply)
+        payload = await off_loop(
+            partial(self._decoded, path, reply), size=len(reply.body)
+        )
         if payload is not None and not isinstance(payload, dict):
             raise ProviderResponseError(
                 f"{SERVICE} answered {path} without a JSON object"

@@ -1,0 +1,399 @@
+"""Polling led by live calls, through Home Assistant and the fake providers.
+
+While an incoming call rings unanswered, the active calls are asked for every 3 s; when
+it leaves unanswered, the missed calls at once and again 3, 6 and 15 s later until its
+row appears; then back to the poll interval. The clock is frozen and moved a second at
+a time, so that what happens within seconds can be told from what waits a poll.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+import time
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_SCAN_INTERVAL, STATE_UNAVAILABLE
+from homeassistant.core import CoreState, HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.callwatch.const import EVENT_MISSED_CALL
+from custom_components.callwatch.poll_schedule import (
+    MISSED_CHECKS,
+    QUICK_INTERVAL,
+    RING_LIMIT,
+)
+
+from .conftest import next_poll, setup_entry
+from .fakes.enswitch import FakeEnswitch
+from .fakes.server import FaultPlan
+from .fakes.telecmi import FakeTelecmi, event_push
+from .fakes.voipnow import FakeVoipnow
+
+ACTIVE = "sensor.alice_pbx_example_com_active_calls"
+ACTIVE_LIST = "calls/active/list"
+MISSED_LIST = "calls/missed/list"
+CALLER = "+6491234567"
+
+
+def _count(enswitch: FakeEnswitch, action: str, since: int = 0) -> int:
+    return sum(1 for asked, _ in enswitch.requests[since:] if asked == action)
+
+
+async def _seconds(hass: HomeAssistant, freezer: FrozenDateTimeFactory, n: int) -> None:
+    """Let `n` seconds pass, one at a time, running whatever falls due."""
+    for _ in range(n):
+        await next_poll(hass, freezer, 1)
+
+
+async def _until_event(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    events: list[Any],
+    limit: int,
+) -> int:
+    """Return how many seconds passed until an event was fired (at most `limit`)."""
+    before = len(events)
+    for second in range(1, limit + 1):
+        await next_poll(hass, freezer, 1)
+        if len(events) > before:
+            return second
+    return limit + 1
+
+
+async def _ringing_enswitch(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    entry: MockConfigEntry,
+) -> tuple[str, float]:
+    """Set up, ring a call and let a regular poll see it; return its id and start."""
+    await setup_entry(hass, entry)
+    started = time.time()
+    call_id = enswitch.start_call(CALLER, "100")
+    await next_poll(hass, freezer)
+    assert hass.states.get(ACTIVE).state == "1"
+    return call_id, started
+
+
+async def test_a_missed_call_is_announced_within_seconds(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    await _seconds(hass, freezer, 10)
+    # It stops ringing; the provider records it 2 s later, with the time it started.
+    enswitch.end_call(call_id)
+    await _seconds(hass, freezer, 2)
+    enswitch.add_missed_call(started, CALLER, dnumber="100", uniqueid="u1")
+    waited = await _until_event(hass, freezer, events, 30)
+    # Noticed within 3 s of leaving, found by the check 3 s after that: not a poll
+    # interval later.
+    assert waited <= 2 * QUICK_INTERVAL
+    assert [event.data["caller_number"] for event in events] == [CALLER]
+    assert events[0].data["catch_up"] is False
+    await _seconds(hass, freezer, 60)
+    assert len(events) == 1
+
+
+async def test_found_at_once_when_the_provider_is_quick(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    enswitch.end_call(call_id)
+    enswitch.add_missed_call(started, CALLER, dnumber="100", uniqueid="u1")
+    before = _count(enswitch, MISSED_LIST)
+    assert await _until_event(hass, freezer, events, 30) <= QUICK_INTERVAL
+    # Found by the check made at once: the later checks are not made.
+    await _seconds(hass, freezer, 20)
+    assert _count(enswitch, MISSED_LIST, 0) - before == 1
+
+
+async def test_checks_give_up_when_no_row_appears(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    """A call that leaves unanswered but is never recorded as missed (the caller hung
+    up in a menu): four checks, then the poll interval again."""
+    call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    enswitch.end_call(call_id)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, int(MISSED_CHECKS[-1]) + 3)
+    assert _count(enswitch, MISSED_LIST, mark) == len(MISSED_CHECKS)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 60)
+    # Back to idle: a full poll every 30 s.
+    assert _count(enswitch, MISSED_LIST, mark) == 2
+    assert _count(enswitch, ACTIVE_LIST, mark) == 2
+
+
+async def test_requests_while_ringing_are_bounded(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 60)
+    # The active calls every 3 s; the missed calls still once a poll interval.
+    assert 60 / QUICK_INTERVAL - 1 <= _count(enswitch, ACTIVE_LIST, mark) <= 20
+    assert _count(enswitch, MISSED_LIST, mark) == 2
+
+
+async def test_an_answered_call_asks_nothing_more(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 8)
+    enswitch.answer_call(call_id)
+    await _seconds(hass, freezer, 10)
+    # Seen answered: one full poll ends the quick polls, then the poll interval.
+    active = _count(enswitch, ACTIVE_LIST, mark)
+    assert active == 3
+    assert _count(enswitch, MISSED_LIST, mark) == 1
+    await _seconds(hass, freezer, 15)
+    assert _count(enswitch, ACTIVE_LIST, mark) == active
+    # It ends: no checks, as it was answered.
+    enswitch.end_call(call_id)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 30)
+    assert _count(enswitch, MISSED_LIST, mark) == 1
+    assert _count(enswitch, ACTIVE_LIST, mark) == 1
+
+
+async def test_outgoing_and_long_ringing_calls_do_not_lead(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    await setup_entry(hass, enswitch_entry)
+    enswitch.start_call("+6490000001", "100", direction="out")
+    await next_poll(hass, freezer)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 30)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 1
+    # An incoming call that rings on (a queue, a leg never hung up) leads for
+    # RING_LIMIT, then the poll interval is back.
+    enswitch.start_call(CALLER, "100")
+    await _seconds(hass, freezer, int(RING_LIMIT) + 31)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 60)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 2
+
+
+async def test_a_flood_of_ringing_calls(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    """50 calls ring at once and leave a second apart, each recorded 2 s later."""
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    await setup_entry(hass, enswitch_entry)
+    started = time.time()
+    calls = [enswitch.start_call(f"+64210000{index:02d}", "100") for index in range(50)]
+    await next_poll(hass, freezer)
+    mark = len(enswitch.requests)
+    recorded: list[tuple[float, int]] = []
+    for second in range(120):
+        if second < 50:
+            enswitch.end_call(calls[second])
+            recorded.append((time.time() + 2, second))
+        while recorded and recorded[0][0] <= time.time():
+            index = recorded.pop(0)[1]
+            enswitch.add_missed_call(
+                started, f"+64210000{index:02d}", uniqueid=f"flood{index}"
+            )
+        await next_poll(hass, freezer, 1)
+    # At most one active-calls and one missed-calls request every 3 s, and one of
+    # each per poll interval: 120 s is 40 of each at most.
+    assert _count(enswitch, ACTIVE_LIST, mark) <= 120 / QUICK_INTERVAL
+    assert _count(enswitch, MISSED_LIST, mark) <= 120 / QUICK_INTERVAL
+    assert sorted(event.data["caller_number"] for event in events) == [
+        f"+64210000{index:02d}" for index in range(50)
+    ]
+
+
+async def test_a_failing_quick_poll_falls_back_to_the_poll_interval(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    enswitch.fault = FaultPlan(status=503)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 29)
+    # One quick poll failed; nothing more until the next regular poll.
+    assert len(enswitch.requests) - mark == 1
+    assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
+    enswitch.fault = FaultPlan()
+    await _seconds(hass, freezer, 4)
+    assert hass.states.get(ACTIVE).state == "1"
+    # Still ringing: quick polls again.
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 9)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 3
+    # A provider that asks to slow down in the middle of the checks.
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    enswitch.end_call(call_id)
+    enswitch.fault = FaultPlan(status=429, retry_after="60", times=1)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 30)
+    assert len(enswitch.requests) - mark == 1
+    enswitch.add_missed_call(started, CALLER, uniqueid="u1")
+    await _seconds(hass, freezer, 45)
+    assert [event.data["caller_number"] for event in events] == [CALLER]
+
+
+async def test_a_role_without_missed_calls_still_polls_quickly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    enswitch.missed_role = False
+    call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 6)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 2
+    assert _count(enswitch, MISSED_LIST, mark) == 0
+    # It leaves: the check at once is refused, and no other is made.
+    enswitch.end_call(call_id)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 20)
+    assert _count(enswitch, MISSED_LIST, mark) == 1
+    assert hass.states.get(ACTIVE).state == "0"
+
+
+async def test_a_role_without_active_calls_polls_at_the_interval(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    enswitch.active_role = False
+    await _seconds(hass, freezer, 3)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 30)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 1
+    assert _count(enswitch, MISSED_LIST, mark) == 1
+
+
+async def test_the_interval_option_stays_the_idle_interval(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    enswitch_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        enswitch_entry, options={CONF_SCAN_INTERVAL: 60}
+    )
+    await hass.config_entries.async_setup(enswitch_entry.entry_id)
+    await hass.async_block_till_done()
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 120)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 2
+    enswitch.start_call(CALLER, "100")
+    await _seconds(hass, freezer, 61)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 30)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 10
+
+
+async def test_voipnow_rings_then_misses(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+) -> None:
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    await setup_entry(hass, voipnow_entry)
+    started = time.time()
+    answered = voipnow.start_call("+6421555001", ["0003*210"])
+    missed = voipnow.start_call(CALLER, ["0003*211"])
+    await next_poll(hass, freezer)
+    await _seconds(hass, freezer, 5)
+    voipnow.answer_call(answered)
+    voipnow.end_call(missed)
+    await _seconds(hass, freezer, 1)
+    voipnow.add_history(started, CALLER, "0003*211")
+    assert await _until_event(hass, freezer, events, 30) <= 2 * QUICK_INTERVAL
+    assert [event.data["caller_number"] for event in events] == [CALLER]
+    # The answered call goes on: the poll interval again.
+    mark = len(voipnow.requests)
+    await _seconds(hass, freezer, 30)
+    assert len(voipnow.requests) - mark <= 4
+
+
+async def test_telecmi_is_not_polled_quickly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """TeleCMI lists no live calls: a pushed ringing call changes nothing in polling."""
+    await setup_entry(hass, telecmi_entry)
+    client = await hass_client_no_auth()
+    now: datetime = freezer()  # type: ignore[assignment]
+    push = event_push(telecmi.app_id, "conv-1", "waiting", now.timestamp())
+    response = await client.post("/api/webhook/telecmi_webhook_id", json=push)
+    assert response.status == 200
+    mark = len(telecmi.requests)
+    await _seconds(hass, freezer, 60)
+    # Incoming and outgoing missed calls, once a poll interval.
+    assert len(telecmi.requests) - mark == 4
+    assert telecmi_entry.runtime_data.schedule.ringing == 0
+
+
+@pytest.mark.parametrize("seconds", [0, 1, 2])
+async def test_quick_refreshes_stop_with_the_entry(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    seconds: int,
+) -> None:
+    await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    await _seconds(hass, freezer, seconds)
+    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 10)
+    assert len(enswitch.requests) == mark
+
+
+async def test_no_quick_refresh_while_home_assistant_stops(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    mark = len(enswitch.requests)
+    hass.set_state(CoreState.stopping)
+    await _seconds(hass, freezer, 3)
+    assert len(enswitch.requests) == mark
+    hass.set_state(CoreState.running)
