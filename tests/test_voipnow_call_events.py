@@ -221,3 +221,26 @@ async def test_a_push_for_another_extension_is_refused(
     )
     assert response.status == 403
     assert hass.states.get(ACTIVE).state == "0"
+
+
+async def test_pushes_add_to_the_calls_a_poll_listed(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A push between polls changes what the last listing showed, not replaces it."""
+    voipnow.start_call("021 111 1111", ["0003*211"])
+    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert hass.states.get(ACTIVE).state == "1"
+    call = await voipnow.ring("021 555 0101", "0003*210")
+    await hass.async_block_till_done()
+    assert hass.states.get(ACTIVE).state == "2"
+    await voipnow.answer(call)
+    await voipnow.hang_up(call)
+    await hass.async_block_till_done()
+    assert hass.states.get(ACTIVE).state == "1"
+    # The next listing agrees.
+    await next_poll(hass, freezer)
+    assert hass.states.get(ACTIVE).state == "1"

@@ -140,7 +140,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             describe=self.callers.attributes,
             on_change=self.async_update_listeners,
         )
-        # Calls in progress, for a provider that pushes them instead of listing them.
+        # Calls in progress as the last listing and the pushes since tell them.
         self.live = LiveCalls()
         # Quick refreshes while an incoming call rings (providers that list live calls).
         self.schedule = PollSchedule(self.options.scan_interval.total_seconds())
@@ -194,7 +194,9 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 translation_placeholders={"error": str(err)},
             ) from err
         self.update_interval = self.options.scan_interval
-        if not self.client.supports_active_calls:
+        if active is not None:
+            self.live.take_listing(active, now)
+        if active is not None or not self.client.supports_active_calls:
             active = self.live.active(now)
         self._raise_repairs(forbidden)
         if MISSED_CALLS in forbidden and active is None:

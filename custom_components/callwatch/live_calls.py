@@ -2,11 +2,13 @@
 
 A call starts with its first push and ends with the push that says it ended. A call
 whose end never arrives (a lost push) is dropped STALE_AFTER its last push, so that a
-lost push cannot keep the count up for ever.
+lost push cannot keep the count up for ever. Where the provider also lists its calls in
+progress, each listing replaces what pushes said, and pushes count until the next one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from .providers import ActiveCall, CallPush
@@ -46,6 +48,15 @@ class LiveCalls:
             direction=push.direction or (known[0].direction if known else None),
         )
         self._calls[push.call_id] = (call, now)
+
+    def take_listing(self, calls: Iterable[ActiveCall], now: datetime) -> None:
+        """Start again from the calls a poll listed, but for those pushed as ended."""
+        self.heard_from = True
+        self._calls = {
+            call.call_id: (call, now)
+            for call in calls
+            if call.call_id not in self._ended
+        }
 
     def active(self, now: datetime) -> tuple[ActiveCall, ...] | None:
         """Return the calls in progress, or None if no push came yet."""
