@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+import heapq
 from typing import Any
 
 from .providers import CallDirection, MissedCall
@@ -133,6 +134,9 @@ class MissedCallTracker:
             Source.LISTING: {},
             Source.PUSH: {},
         }
+        # Every call remembered, oldest first, to be forgotten in that order.
+        self._by_time: list[tuple[datetime, int, _Known]] = []
+        self._sequence = 0
 
     @property
     def remembered_calls(self) -> int:
@@ -178,11 +182,12 @@ class MissedCallTracker:
             for call in group[len(known) :]:
                 listed = self._remember(_Known(call, key, Source.LISTING))
                 known.append(listed)
-                if not self._pair(listed) and counts(call):
+                if not counts(call):
+                    self._pair(listed)
+                    continue
+                self._note_latest(call)
+                if not self._pair(listed):
                     announce.append(call)
-            for call in group:
-                if counts(call):
-                    self._note_latest(call)
         self.last_poll = now
         self._forget(now)
         if taking_stock:
@@ -211,6 +216,8 @@ class MissedCallTracker:
         self._by_numbers[known.source].setdefault(_numbers(known.call), []).append(
             known
         )
+        self._sequence += 1
+        heapq.heappush(self._by_time, (known.call.time, self._sequence, known))
         return known
 
     def _pair(self, taken: _Known) -> bool:
@@ -250,34 +257,33 @@ class MissedCallTracker:
             self.latest = call
 
     def _forget(self, now: datetime) -> None:
-        """Drop calls that no later window or accepted push can bring back."""
+        """Drop calls that no later window or accepted push can bring back.
+
+        The oldest come first off a heap: a poll pays for the calls it forgets, not
+        for all it remembers.
+        """
         bound = self.window(now).start - PUSH_MATCH
-        self._listed = {
-            key: group
-            for key, group in self._listed.items()
-            if group[0].call.time >= bound
-        }
-        self._pushed = {
-            key: pushed
-            for key, pushed in self._pushed.items()
-            if pushed.call.time >= bound
-        }
-        for by_numbers in self._by_numbers.values():
-            for numbers, group in list(by_numbers.items()):
-                kept = [known for known in group if known.call.time >= bound]
-                for known in group:
-                    partner = known.partner
-                    if (
-                        known.call.time < bound
-                        and partner is not None
-                        and partner is not _FORGOTTEN
-                    ):
-                        # Its copy stays paired: it is this call, not another.
-                        partner.partner = _FORGOTTEN
-                if kept:
-                    by_numbers[numbers] = kept
-                else:
-                    del by_numbers[numbers]
+        while self._by_time and self._by_time[0][0] < bound:
+            _, _, known = heapq.heappop(self._by_time)
+            if known.source is Source.LISTING:
+                group = self._listed.get(known.key, [])
+                if known in group:
+                    group.remove(known)
+                if not group:
+                    self._listed.pop(known.key, None)
+            elif self._pushed.get(known.key) is known:
+                del self._pushed[known.key]
+            by_numbers = self._by_numbers[known.source]
+            numbers = _numbers(known.call)
+            candidates = by_numbers.get(numbers, [])
+            if known in candidates:
+                candidates.remove(known)
+            if not candidates:
+                by_numbers.pop(numbers, None)
+            partner = known.partner
+            if partner is not None and partner is not _FORGOTTEN:
+                # Its copy stays paired: it is this call, not another.
+                partner.partner = _FORGOTTEN
 
     def as_dict(self) -> dict[str, Any]:
         """Return the state in a JSON-ready form; partners as indexes into `calls`."""
