@@ -34,7 +34,7 @@ NOW = datetime.fromisoformat("2026-11-20T12:00:00+00:00")
 
 @pytest.mark.freeze_time(NOW)
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.EVENT])
+@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.EVENT, Platform.BUTTON])
 async def test_entities(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
