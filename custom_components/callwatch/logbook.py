@@ -17,9 +17,9 @@ from homeassistant.components.logbook.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
-import phonenumbers
 
 from .const import DOMAIN, EVENT_MISSED_CALL
+from .providers import number_for_reading
 
 # The name of a line whose account is gone.
 FALLBACK_NAME = "Callwatch"
@@ -88,28 +88,8 @@ def describe_missed_call(data: Mapping[str, Any], country: str | None) -> str:
 
 
 def readable_number(number: str | None, country: str | None) -> str | None:
-    """Return a number as people write it.
-
-    National form for a number of Home Assistant's country, international otherwise;
-    what is not a valid phone number (an extension, an agent id) as given.
-    """
-    if not number or not number.startswith("+"):
-        return number
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return number
-    if not phonenumbers.is_valid_number(parsed):
-        return number
-    national = country is not None and (
-        phonenumbers.region_code_for_number(parsed) == country.upper()
-    )
-    return phonenumbers.format_number(
-        parsed,
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if national
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL,
-    )
+    """Return a number as people write it (see `number_for_reading`), if any."""
+    return number_for_reading(number, country) if number else number
 
 
 def _party(name: str | None, number: str | None, *, withheld: bool) -> str | None:

@@ -102,12 +102,13 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
 def number_for_reading(value: str, country: str | None) -> str:
     """Return a number as people write it: national at home, international abroad.
 
-    `value` is a number as `read_number` gives it; what is not E.164 stays as it is.
+    `value` is a number as `read_number` gives it; what is not E.164, or not a valid
+    number of its country, stays as it is.
     """
     if not value.startswith("+"):
         return value
     number = _parse(value, None)
-    if number is None:
+    if number is None or not phonenumbers.is_valid_number(number):
         return value
     home = country is not None and (
         phonenumbers.region_code_for_number(number) == country.upper()
