@@ -20,7 +20,8 @@ RECORD_DELAY_SECONDS = (1.0, 5.0)
 ANSWERED_SHARE = 0.65
 EXTENSIONS = ("100", "101", "102")
 # Calls an hour through a working day (local hours 0 to 23): quiet nights, busy
-# mornings and afternoons, a lull at noon. About 190 calls a day.
+# mornings and afternoons, a lull at noon. About 190 arrivals a day, some 215 calls with
+# the bursts below.
 CALLS_PER_HOUR = (
     *(0.5,) * 7,
     5.0,

@@ -144,3 +144,13 @@ def test_halt_forgets_what_rings() -> None:
     schedule.halt()
     assert schedule.ringing == 0
     assert schedule.next_quick_refresh(T0) is None
+
+
+def test_before_any_listing() -> None:
+    schedule = PollSchedule(30)
+    assert schedule.next_quick_refresh(T0) is None
+    schedule.took_active_calls(T0, [_ringing("a")])
+    schedule.took_active_calls(T0 + 3, [])
+    # Never asked for missed calls yet: the check at once is due now.
+    assert schedule.next_quick_refresh(T0 + 3) == T0 + 6
+    assert schedule.wants_missed_calls(T0 + 3)

@@ -34,8 +34,6 @@ MISSED_SPACING = 3.0
 MISSED_CHECKS = (0.0, 3.0, 6.0, 15.0)
 RING_LIMIT = 120.0
 MAX_AWAITED = 100
-
-
 # A listed row is the awaited call's when it is from the same caller and stamped no
 # earlier than this before the call began (the provider's stamps on both).
 STARTED_SLACK = timedelta(seconds=5)
@@ -83,17 +81,18 @@ class PollSchedule:
 
     def leading(self, now: float) -> bool:
         """Return whether ringing calls or checks still lead the polls."""
-        return bool(self._awaited) or any(
-            now - since <= RING_LIMIT for _, since in self._ringing.values()
-        )
+        return bool(self._awaited) or self._rings(now)
+
+    def _rings(self, now: float) -> bool:
+        """Return whether a call rings that has not rung for longer than RING_LIMIT."""
+        return any(now - since <= RING_LIMIT for _, since in self._ringing.values())
 
     def took_active_calls(self, now: float, calls: Iterable[ActiveCall]) -> None:
         """Note what rings now; a ringing call that left unanswered is awaited."""
         self._last_active = now
         listed = {call.call_id: call for call in calls}
         for call_id, (call, _) in self._ringing.items():
-            still = listed.get(call_id)
-            if still is None and len(self._awaited) < MAX_AWAITED:
+            if call_id not in listed and len(self._awaited) < MAX_AWAITED:
                 # Gone without being seen answered: perhaps missed.
                 self._awaited[call_id] = _Awaited(
                     call.caller_number,
@@ -146,15 +145,18 @@ class PollSchedule:
 
     def next_quick_refresh(self, now: float) -> float | None:
         """Return when the next quick refresh is due, or None to wait a poll interval."""
+        earliest = now + QUICK_INTERVAL
+        if self._last_active is not None:
+            earliest = self._last_active + QUICK_INTERVAL
         due: list[float] = []
-        if any(now - since <= RING_LIMIT for _, since in self._ringing.values()):
-            due.append((self._last_active or now) + QUICK_INTERVAL)
+        if self._rings(now):
+            due.append(earliest)
         if self._awaited:
             check = min(awaited.checks[0] for awaited in self._awaited.values())
-            due.append(max(check, (self._last_missed or now) + MISSED_SPACING))
-        if not due:
-            return None
-        return max(min(due), (self._last_active or now) + QUICK_INTERVAL)
+            if self._last_missed is not None:
+                check = max(check, self._last_missed + MISSED_SPACING)
+            due.append(check)
+        return max(min(due), earliest) if due else None
 
     def halt(self) -> None:
         """Forget what rings and what is awaited: after a failure, no quick polls."""
