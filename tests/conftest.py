@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 import logging
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -119,11 +120,18 @@ def enswitch_entry(enswitch: FakeEnswitch, enswitch_url: str) -> MockConfigEntry
     )
 
 
-async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add an entry and set it up."""
+async def setup_entry(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    options: dict[str, Any] | None = None,
+) -> bool:
+    """Add an entry, with `options` if given, and set it up; return whether it was."""
     entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
+    if options is not None:
+        hass.config_entries.async_update_entry(entry, options=options)
+    set_up = await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    return set_up
 
 
 async def next_poll(

@@ -300,12 +300,9 @@ async def test_an_outgoing_call_not_answered(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     push, _ = gateway
-    telecmi_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        telecmi_entry, options={CONF_DIRECTIONS: ["inbound", "outbound"]}
+    assert await setup_entry(
+        hass, telecmi_entry, {CONF_DIRECTIONS: ["inbound", "outbound"]}
     )
-    assert await hass.config_entries.async_setup(telecmi_entry.entry_id)
-    await hass.async_block_till_done()
     await _use_blueprint(hass, tmp_path, telecmi_entry, phone)
     telecmi.add_missed_call(
         freezer().timestamp() - 10,

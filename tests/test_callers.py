@@ -26,7 +26,7 @@ from custom_components.callwatch.const import (
 )
 from custom_components.callwatch.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import next_poll
+from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.telecmi import FakeTelecmi
 from .fakes.voipnow import FakeVoipnow
@@ -54,15 +54,6 @@ def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
     return tmp_path
 
 
-async def _set_up(
-    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, Any]
-) -> None:
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options=options)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 async def _miss(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -87,7 +78,7 @@ async def test_names_in_layers(
     """The provider's name, else the typed phonebook, else the contacts file, else none."""
     hass.config.country = "NZ"
     (config_dir / "contacts.vcf").write_text(VCARD, encoding="utf-8")
-    await _set_up(
+    assert await setup_entry(
         hass,
         enswitch_entry,
         {
@@ -147,7 +138,7 @@ async def test_the_contacts_file_is_read_again_when_it_changes(
     hass.config.country = "NZ"
     contacts = config_dir / "contacts.vcf"
     contacts.write_text(VCARD, encoding="utf-8")
-    await _set_up(hass, enswitch_entry, {CONF_CONTACTS_FILE: "contacts.vcf"})
+    assert await setup_entry(hass, enswitch_entry, {CONF_CONTACTS_FILE: "contacts.vcf"})
     await _miss(hass, enswitch, freezer, "+6493039999")
     assert hass.states.get(LATEST).state == "Zoë"
 
@@ -194,7 +185,7 @@ async def test_a_missing_contacts_file_at_setup_is_a_repair_not_a_failure(
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await _set_up(
+    assert await setup_entry(
         hass,
         enswitch_entry,
         {CONF_PHONEBOOK: "+6493031234, Front desk", CONF_CONTACTS_FILE: "gone.vcf"},
@@ -250,7 +241,7 @@ async def test_the_options_form_says_what_cannot_be_read(
     placeholders: dict[str, str],
 ) -> None:
     (config_dir / "notes.vcf").write_text("just some notes\n", encoding="utf-8")
-    await _set_up(hass, enswitch_entry, {})
+    assert await setup_entry(hass, enswitch_entry, {})
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     form = {
         "scan_interval": 30,
@@ -280,7 +271,7 @@ async def test_the_country_option_reads_national_numbers(
 ) -> None:
     """Home Assistant says US; the account's option says New Zealand."""
     hass.config.country = "US"
-    await _set_up(hass, enswitch_entry, {CONF_COUNTRY: "NZ"})
+    assert await setup_entry(hass, enswitch_entry, {CONF_COUNTRY: "NZ"})
     data = await _miss(hass, enswitch, freezer, "09 303 1234", dnumber="09 303 5555")
     assert data["caller_number"] == "+6493031234"
     assert data["called_number"] == "+6493035555"
@@ -314,7 +305,7 @@ async def test_enswitch_numbers(
     withheld: bool,
 ) -> None:
     hass.config.country = country
-    await _set_up(hass, enswitch_entry, {})
+    assert await setup_entry(hass, enswitch_entry, {})
     data = await _miss(hass, enswitch, freezer, written)
     assert (data["caller_number"], data["caller_withheld"]) == (number, withheld)
     assert data["caller_number_raw"] == (written or None)
@@ -341,7 +332,9 @@ async def test_telecmi_numbers(
 ) -> None:
     """CHUB India's numbers are Indian, whatever Home Assistant's country."""
     hass.config.country = "NZ"
-    await _set_up(hass, telecmi_entry, {"directions": ["inbound", "outbound"]})
+    assert await setup_entry(
+        hass, telecmi_entry, {"directions": ["inbound", "outbound"]}
+    )
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     direction = "outbound" if isinstance(written, str) and "_" in written else "inbound"
     telecmi.add_missed_call(
@@ -360,7 +353,7 @@ async def test_voipnow_names_in_caller_id(
 ) -> None:
     """VoipNow may write the caller's name where its number would be."""
     hass.config.country = "NZ"
-    await _set_up(hass, voipnow_entry, {})
+    assert await setup_entry(hass, voipnow_entry, {})
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     row = voipnow.add_history(freezer().timestamp() - 5, "021 555 0101")
     row["callerId"] = "Wiremu Parata"
@@ -382,7 +375,7 @@ async def test_the_phonebook_stays_out_of_the_diagnostics(
 ) -> None:
     hass.config.country = "NZ"
     (config_dir / "contacts.vcf").write_text(VCARD, encoding="utf-8")
-    await _set_up(
+    assert await setup_entry(
         hass,
         enswitch_entry,
         {CONF_PHONEBOOK: "+6493031234, Front desk", CONF_CONTACTS_FILE: "contacts.vcf"},

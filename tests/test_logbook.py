@@ -166,12 +166,9 @@ async def test_an_outgoing_call_not_answered(
 ) -> None:
     """TeleCMI tells of outgoing calls nobody answered: the agent called a customer."""
     hass.config.country = "IN"
-    telecmi_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        telecmi_entry, options={CONF_DIRECTIONS: ["inbound", "outbound"]}
+    assert await setup_entry(
+        hass, telecmi_entry, {CONF_DIRECTIONS: ["inbound", "outbound"]}
     )
-    assert await hass.config_entries.async_setup(telecmi_entry.entry_id)
-    await hass.async_block_till_done()
     telecmi.add_missed_call(
         freezer().timestamp() - 10, "209_1111113", 919800000001, direction="outbound"
     )

@@ -135,12 +135,9 @@ async def test_called_numbers_match_in_any_form(
 ) -> None:
     """A DID typed in national form matches the provider's international one."""
     hass.config.country = "NZ"
-    enswitch_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        enswitch_entry, options={CONF_CALLED_NUMBERS: ["09 111 0000"]}
+    assert await setup_entry(
+        hass, enswitch_entry, {CONF_CALLED_NUMBERS: ["09 111 0000"]}
     )
-    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
-    await hass.async_block_till_done()
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
     enswitch.add_missed_call(now - 5, "+64watched", dnumber="+6491110000")

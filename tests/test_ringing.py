@@ -307,12 +307,7 @@ async def test_the_interval_option_stays_the_idle_interval(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
-    enswitch_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        enswitch_entry, options={CONF_SCAN_INTERVAL: 60}
-    )
-    await hass.config_entries.async_setup(enswitch_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, enswitch_entry, {CONF_SCAN_INTERVAL: 60})
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 120)
     assert _count(enswitch, ACTIVE_LIST, mark) == 2

@@ -8,7 +8,6 @@ internet would.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
@@ -30,7 +29,7 @@ from custom_components.callwatch.const import (
     EVENT_MISSED_CALL,
 )
 
-from .conftest import next_poll
+from .conftest import next_poll, setup_entry
 from .fakes.server import FakeServer
 from .fakes.voipnow import FakeVoipnow
 
@@ -63,15 +62,6 @@ async def relay(
     await server.stop()
 
 
-async def _set_up(
-    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, Any]
-) -> None:
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options=options)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 def _registered(voipnow: FakeVoipnow) -> dict[str, list[str]]:
     return {
         extension: sorted(event["type"] for event in events)
@@ -88,7 +78,7 @@ async def test_a_missed_call_is_announced_at_once_and_once(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     hass.config.country = "NZ"
-    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     webhook_id = voipnow_entry.data[CONF_WEBHOOK_ID]
     # Registered on each of the user's extensions, for the entry's webhook.
     assert _registered(voipnow) == {
@@ -124,7 +114,7 @@ async def test_an_answered_call_is_no_missed_call(
     voipnow_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     call = await voipnow.ring("021 555 0101")
     await voipnow.answer(call)
@@ -140,7 +130,7 @@ async def test_unload_removes_the_registration(
     voipnow: FakeVoipnow,
     voipnow_entry: MockConfigEntry,
 ) -> None:
-    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     assert _registered(voipnow)
     assert await hass.config_entries.async_unload(voipnow_entry.entry_id)
     assert _registered(voipnow) == {}
@@ -156,7 +146,7 @@ async def test_without_the_option_nothing_is_registered(
     voipnow: FakeVoipnow,
     voipnow_entry: MockConfigEntry,
 ) -> None:
-    await _set_up(hass, voipnow_entry, {})
+    assert await setup_entry(hass, voipnow_entry, {})
     assert _registered(voipnow) == {}
     assert CONF_WEBHOOK_ID not in voipnow_entry.data
 
@@ -168,7 +158,7 @@ async def test_no_address_the_provider_can_reach_is_a_repair(
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
     assert issue.translation_key == "call_events_no_url"
@@ -188,7 +178,7 @@ async def test_a_refused_permission_is_a_repair_that_clears(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     voipnow.call_events_forbidden = True
-    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
     assert issue.translation_key == "call_events_not_allowed"
@@ -207,7 +197,7 @@ async def test_a_push_for_another_extension_is_refused(
     voipnow_entry: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
-    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     client = await hass_client_no_auth()
     response = await client.post(
         f"/api/webhook/{voipnow_entry.data[CONF_WEBHOOK_ID]}",
@@ -232,7 +222,7 @@ async def test_pushes_add_to_the_calls_a_poll_listed(
 ) -> None:
     """A push between polls changes what the last listing showed, not replaces it."""
     voipnow.start_call("021 111 1111", ["0003*211"])
-    await _set_up(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     assert hass.states.get(ACTIVE).state == "1"
     call = await voipnow.ring("021 555 0101", "0003*210")
     await hass.async_block_till_done()

@@ -55,11 +55,7 @@ async def test_missed_calls_today(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    enswitch_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        enswitch_entry, options={CONF_SCAN_INTERVAL: 3600}
-    )
-    await setup_entry(hass, enswitch_entry)
+    await setup_entry(hass, enswitch_entry, {CONF_SCAN_INTERVAL: 3600})
     state = hass.states.get(TODAY)
     assert state.state == "0"
     assert state.attributes["state_class"] == "total_increasing"
@@ -93,12 +89,9 @@ async def test_missed_calls_today_counts_what_the_options_let_through(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    enswitch_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        enswitch_entry,
-        options={CONF_DIRECTIONS: ["inbound"], "called_numbers": ["200"]},
+    await setup_entry(
+        hass, enswitch_entry, {CONF_DIRECTIONS: ["inbound"], "called_numbers": ["200"]}
     )
-    await setup_entry(hass, enswitch_entry)
     now = freezer().timestamp()
     enswitch.add_missed_call(now - 5, "+6491110000", dnumber="100")
     enswitch.add_missed_call(now - 4, "+6492220000", dnumber="200")
