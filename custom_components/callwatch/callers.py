@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_CONTACTS_FILE, CONF_PHONEBOOK, DOMAIN, LOGGER
+from .const import CONF_CONTACTS_FILE, CONF_PHONEBOOK, LOGGER
+from .issues import async_set_repair
 from .phonebook import (
     Phonebook,
     PhonebookSource,
@@ -118,7 +118,7 @@ class Callers:
         )
         issue_id = f"{self._entry_id}_contacts_file"
         if (error := contacts.error) is None:
-            ir.async_delete_issue(self._hass, DOMAIN, issue_id)
+            async_set_repair(self._hass, issue_id, None)
             return
         LOGGER.warning(
             "%s: the contacts file %s cannot be read (%s%s)",
@@ -127,14 +127,11 @@ class Callers:
             error.reason,
             f": {error.detail}" if error.detail else "",
         )
-        ir.async_create_issue(
+        async_set_repair(
             self._hass,
-            DOMAIN,
             issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=f"contacts_{error.reason}",
-            translation_placeholders={
+            f"contacts_{error.reason}",
+            {
                 "account": self._account,
                 "path": self._contacts_name,
                 "line": str(error.line or ""),

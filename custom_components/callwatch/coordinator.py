@@ -12,7 +12,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_at
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -28,6 +27,7 @@ from .const import (
     LOGGER,
     MAX_SCAN_INTERVAL,
 )
+from .issues import async_set_repair
 from .live_calls import LiveCalls
 from .poll_schedule import PollSchedule
 from .providers import (
@@ -337,16 +337,9 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
     def _raise_repairs(self, forbidden: set[str]) -> None:
         """Tell the user, in Repairs, what the account's role refuses; clear the rest."""
         for capability in (ACTIVE_CALLS, MISSED_CALLS):
-            issue_id = f"{self.config_entry.entry_id}_{capability}_forbidden"
-            if capability not in forbidden:
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-                continue
-            ir.async_create_issue(
+            async_set_repair(
                 self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=f"{capability}_forbidden",
-                translation_placeholders={"account": self.config_entry.title},
+                f"{self.config_entry.entry_id}_{capability}_forbidden",
+                f"{capability}_forbidden" if capability in forbidden else None,
+                {"account": self.config_entry.title},
             )

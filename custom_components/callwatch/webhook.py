@@ -14,12 +14,12 @@ from aiohttp import web
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_CALL_EVENTS, DOMAIN, LOGGER
 from .coordinator import CallwatchConfigEntry
+from .issues import async_set_repair
 from .providers import (
     CallEventsProvider,
     ProviderError,
@@ -90,7 +90,7 @@ async def async_register_call_events(
     if not entry.options.get(CONF_CALL_EVENTS) or not isinstance(
         client, CallEventsProvider
     ):
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        async_set_repair(hass, issue_id, None)
         return
     reason, error = "", ""
     try:
@@ -110,17 +110,14 @@ async def async_register_call_events(
             entry.title,
             error or reason,
         )
-        ir.async_create_issue(
+        async_set_repair(
             hass,
-            DOMAIN,
             issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=f"call_events_{reason}",
-            translation_placeholders={"account": entry.title, "error": error},
+            f"call_events_{reason}",
+            {"account": entry.title, "error": error},
         )
         return
-    ir.async_delete_issue(hass, DOMAIN, issue_id)
+    async_set_repair(hass, issue_id, None)
 
     async def remove() -> None:
         try:
