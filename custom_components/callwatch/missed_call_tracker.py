@@ -386,6 +386,8 @@ def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:
         "called_number": call.called_number,
         "call_id": call.call_id,
         "direction": call.direction.value,
+        "voicemail": call.voicemail,
+        "stamped_locally": call.stamped_locally,
     }
 
 
@@ -404,14 +406,20 @@ def missed_call_from_dict(data: Any) -> MissedCall:
         )
     }
     withheld = data.get("caller_withheld", False)
+    voicemail = data.get("voicemail")
+    stamped_locally = data.get("stamped_locally", False)
     if not all(value is None or isinstance(value, str) for value in texts.values()):
         raise TypeError("malformed missed call")
-    if not isinstance(withheld, bool):
+    if not isinstance(withheld, bool) or not isinstance(stamped_locally, bool):
+        raise TypeError("malformed missed call")
+    if voicemail is not None and not isinstance(voicemail, bool):
         raise TypeError("malformed missed call")
     return MissedCall(
         time=_from_ms(data["time"]),
         direction=CallDirection(data["direction"]),
         caller_withheld=withheld,
+        voicemail=voicemail,
+        stamped_locally=stamped_locally,
         **texts,
     )
 

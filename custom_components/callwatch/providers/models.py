@@ -41,8 +41,14 @@ class ActiveCall:
 class MissedCall:
     """A call that nobody answered.
 
+    `time` is when the call began ringing, by the provider's clock; a provider that
+    tells only when the caller gave up states the wait, and its reader subtracts it.
+    `stamped_locally` marks a time taken from our clock on arrival (a push that carries
+    none): it may differ from the provider's by as much as clocks may be apart.
     Numbers are E.164 where they are phone numbers, else as the provider gave them
     (see `numbers.py`); `caller_number_raw` is the caller's number as given.
+    `called_number` is None where the provider does not say it. `voicemail` says
+    whether the caller left a voicemail, None where the provider does not tell.
     """
 
     time: datetime
@@ -53,6 +59,8 @@ class MissedCall:
     called_number: str | None = None
     call_id: str | None = None
     direction: CallDirection = CallDirection.INBOUND
+    voicemail: bool | None = None
+    stamped_locally: bool = False
 
     @property
     def key(self) -> str:
