@@ -143,8 +143,12 @@ class Simulator:
         enswitch = self.enswitch.add_missed_call(
             when, caller, dnumber=extension, uniqueid=f"{when:.0f}.{self.missed}"
         )
+        # TeleCMI writes numbers as JSON integers without "+".
+        digits = caller.lstrip("+")
         telecmi = self.telecmi.add_missed_call(
-            when, caller.lstrip("+"), 918000000000 + int(extension)
+            when,
+            int(digits) if digits.isdecimal() else caller,
+            918000000000 + int(extension),
         )
         voipnow = self.voipnow.add_history(when, caller, f"0003*{extension}")
         return {

@@ -83,6 +83,8 @@ async def test_each_new_call_fires_once_oldest_first(
         "time": datetime.fromtimestamp(int(now - 2), UTC).isoformat(),
         "call_id": "1763640000.2",
         "direction": "inbound",
+        # Enswitch does not tell whether a voicemail was left.
+        "voicemail": None,
         "catch_up": False,
     }
     # Later polls see the same calls again in their overlap, and stay silent.

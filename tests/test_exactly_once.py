@@ -91,6 +91,7 @@ async def test_numbers_written_two_ways_are_one_call(
             now - 20,
             from_="+91 98111 11111",
             virtual_number="+918000000000",
+            region="global",
         ),
     )
     telecmi.add_missed_call(now - 20, 919811111111, 918000000000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -17,14 +18,17 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
 from custom_components.callwatch.const import CONF_DIRECTIONS, EVENT_MISSED_CALL
 from custom_components.callwatch.logbook import describe_missed_call, readable_number
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
-from .fakes.telecmi import FakeTelecmi
+from .fakes.telecmi import FakeTelecmi, cdr_push
 
 ACCOUNT = "alice@pbx.example.com"
 
@@ -180,6 +184,43 @@ async def test_an_outgoing_call_not_answered(
     )
 
 
+async def test_voicemail_where_the_provider_tells(
+    hass: HomeAssistant,
+    logbook: datetime,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    telecmi: FakeTelecmi,
+    telecmi_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """TeleCMI's records say whether the caller left a voicemail; its listings do not."""
+    hass.config.country = "IN"
+    assert await setup_entry(hass, telecmi_entry)
+    # The WebSocket API before the test client, which freezes the HTTP routes.
+    assert await async_setup_component(hass, "websocket_api", {})
+    client = await hass_client_no_auth()
+    rang = freezer().timestamp() - 150
+    for call_id, caller, voicemail in (
+        ("vm-1", 919800000001, True),
+        ("vm-2", 919800000002, False),
+    ):
+        response = await client.post(
+            "/api/webhook/telecmi_webhook_id",
+            json=cdr_push(
+                telecmi.app_id, call_id, "missed", rang, caller, voicemail=voicemail
+            ),
+        )
+        assert response.status == HTTPStatus.OK
+    telecmi.add_missed_call(freezer().timestamp() - 5, 919800000003, 918000000000)
+    await next_poll(hass, freezer)
+    lines = await _lines(hass, hass_ws_client, logbook)
+    assert [line["message"] for line in lines] == [
+        "Missed call from 098000 00001, voicemail left",
+        "Missed call from 098000 00002, no voicemail",
+        "Missed call from 098000 00003 to 080000 00000",
+    ]
+
+
 async def test_the_line_outlives_its_account(
     hass: HomeAssistant,
     logbook: datetime,
@@ -245,6 +286,12 @@ async def test_events_of_other_versions(
             "Missed call from +64 9 300 1234 (while Home Assistant was not watching)",
         ),
         ({"caller_name": "Carol"}, "Missed call from Carol"),
+        (
+            {"caller_name": "Carol", "voicemail": True, "catch_up": True},
+            "Missed call from Carol, voicemail left "
+            "(while Home Assistant was not watching)",
+        ),
+        ({"caller_name": "Carol", "voicemail": "yes"}, "Missed call from Carol"),
         (
             {"caller_withheld": True, "caller_name": ""},
             "Missed call from a withheld number",

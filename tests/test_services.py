@@ -51,6 +51,7 @@ async def test_list_missed_calls(
                 "time": "2026-11-20T11:00:00+00:00",
                 "call_id": "u1",
                 "direction": "inbound",
+                "voicemail": None,
             },
             {
                 "caller_number": "+64minute",
@@ -62,6 +63,7 @@ async def test_list_missed_calls(
                 "time": "2026-11-20T11:59:00+00:00",
                 "call_id": None,
                 "direction": "inbound",
+                "voicemail": None,
             },
         ]
     }

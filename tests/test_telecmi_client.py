@@ -24,7 +24,7 @@ from custom_components.callwatch.providers import (
 from custom_components.callwatch.providers.telecmi import parse_push
 
 from .fakes.server import FaultPlan
-from .fakes.telecmi import FakeTelecmi, cdr_push, event_push
+from .fakes.telecmi import FakeTelecmi, Region, cdr_push, event_push
 
 HOUR = timedelta(hours=1)
 
@@ -85,13 +85,8 @@ async def test_incoming_and_outgoing_missed_calls(
     telecmi.add_missed_call(
         now - 60, 919800000001, 918000000000, name="Asha", call_id="c-in"
     )
-    telecmi.add_missed_call(
-        now - 30,
-        "209_1111113",
-        919700000002,
-        direction="outbound",
-        name="unknown",
-        call_id="c-out",
+    telecmi.add_outgoing_missed_call(
+        now - 30, "209_1111113", 919700000002, call_id="c-out"
     )
     telecmi.add_missed_call(now - 2 * 3600, 919800000009)
     calls = await client.missed_calls(_now() - HOUR, _now())
@@ -109,7 +104,8 @@ async def test_incoming_and_outgoing_missed_calls(
         ),
         MissedCall(
             time=datetime.fromtimestamp(int((now - 30) * 1000) / 1000, UTC),
-            # For an outgoing call, `from` is the agent: not a phone number.
+            # For an outgoing call, the agent (India's `from`, global's `agent`):
+            # not a phone number.
             caller_number="209_1111113",
             caller_number_raw="209_1111113",
             caller_name=None,
@@ -272,7 +268,7 @@ async def test_no_active_call_listing(client: TelecmiClient) -> None:
 
 
 def test_parse_live_event() -> None:
-    push = parse_push(event_push(1111113, "conv-1", "answered", 1763640000.5))
+    push = parse_push(event_push(1111113, "conv-1", "answered", 1763640000.5), "IN")
     assert push is not None
     assert (push.account_id, push.call_id, push.answered, push.ended) == (
         "1111113",
@@ -284,21 +280,28 @@ def test_parse_live_event() -> None:
     assert push.time == datetime.fromtimestamp(1763640000.5, UTC)
 
 
-def test_parse_missed_cdr() -> None:
+@pytest.mark.parametrize("region", ["india", "global"])
+def test_parse_missed_cdr(region: Region) -> None:
+    """The record is stamped when the caller gave up; the call began `waitedsec` before."""
     push = parse_push(
-        cdr_push(1111113, "conv-2", "missed", 1763640000, direction="inbound")
+        cdr_push(1111113, "conv-2", "missed", 1763640000, region=region), "IN"
     )
     assert push is not None
     assert push.ended
+    assert push.time == datetime.fromtimestamp(1763640000 + 119, UTC)
     assert push.missed_call == MissedCall(
         time=datetime.fromtimestamp(1763640000, UTC),
         caller_number="+919800000001",
-        caller_number_raw="+919800000001",
-        called_number="+918000000000",
-        call_id="conv-2-leg",
+        caller_number_raw="919800000001",
+        # CHUB India's record names no called number.
+        called_number="+918000000000" if region == "global" else None,
+        call_id="conv-2",
         direction=CallDirection.INBOUND,
+        voicemail=False,
     )
-    answered = parse_push(cdr_push(1111113, "conv-3", "answered", 1763640000))
+    answered = parse_push(
+        cdr_push(1111113, "conv-3", "answered", 1763640000, region=region)
+    )
     assert answered is not None
     assert answered.ended
     assert answered.missed_call is None

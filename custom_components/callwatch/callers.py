@@ -150,7 +150,10 @@ class Callers:
         return None, None
 
     def attributes(self, call: MissedCall) -> dict[str, Any]:
-        """Return what automations see of a missed call; time is ISO 8601 UTC."""
+        """Return what automations see of a missed call; time is ISO 8601 UTC.
+
+        `voicemail` is None where the provider does not tell whether one was left.
+        """
         name, source = self.name(call)
         return {
             "caller_number": call.caller_number,
@@ -162,6 +165,7 @@ class Callers:
             "time": call.time.astimezone(dt_util.UTC).isoformat(),
             "call_id": call.call_id,
             "direction": call.direction.value,
+            "voicemail": call.voicemail,
         }
 
     def display(self, call: MissedCall) -> str | None:

@@ -82,6 +82,10 @@ def describe_missed_call(data: Mapping[str, Any], country: str | None) -> str:
         line = f"Missed call from {caller or 'an unknown caller'}"
         if called:
             line += f" to {called}"
+    if data.get("voicemail") is True:
+        line += ", voicemail left"
+    elif data.get("voicemail") is False:
+        line += ", no voicemail"
     if data.get("catch_up") is True:
         line += f" ({_when(data.get('time'))}while Home Assistant was not watching)"
     return line

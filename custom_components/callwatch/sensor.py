@@ -86,7 +86,14 @@ def _waiting_attributes(coordinator: CallwatchCoordinator) -> dict[str, Any]:
                 name: value
                 for name, value in coordinator.callers.attributes(call).items()
                 if name
-                in ("time", "caller_number", "caller_name", "called_number", "call_id")
+                in (
+                    "time",
+                    "caller_number",
+                    "caller_name",
+                    "called_number",
+                    "call_id",
+                    "voicemail",
+                )
             }
             for call in reversed(newest)
         ]

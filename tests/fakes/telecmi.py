@@ -7,8 +7,13 @@
   most 20 (400 otherwise); answers `{"count": N, "cdr": [...]}` with rows
   `{cmiuid, duration, notes, billedsec, rate, name, from, to, time, agent, filename, record}`.
 - A wrong app id or secret is HTTP 404 (407 on PIOPIY, which the fake can mimic).
-- Rows come newest first, as in the vendor's sample. The fake also builds the webhook
-  pushes TeleCMI sends (`event_push`, `cdr_push`).
+- Rows come newest first, as in the vendor's sample. An outgoing row's caller is the agent:
+  in `from` on CHUB India, in `agent` on CHUB global (whose `from` is a number string).
+- The fake also builds the webhook pushes TeleCMI documents (`tests/fixtures/telecmi/`):
+  numbers as JSON integers without "+", a missed call's record stamped when the caller gave
+  up (`waitedsec` later), India's records without any called number, outgoing records
+  without `from`, leg-b records of one agent's missed leg, live `ringing`/`hangup`, and the
+  older records without an app id.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ class FakeTelecmi:
         direction: Literal["inbound", "outbound"] = "inbound",
         name: str = "unknown",
         call_id: str | None = None,
+        agent: str = "",
     ) -> dict[str, Any]:
         """Record a missed call at Unix time `when` (seconds)."""
         row: dict[str, Any] = {
@@ -84,12 +90,34 @@ class FakeTelecmi:
                 "rate": 0,
                 "duration": 0,
                 "notes": [],
-                "agent": "",
+                "agent": agent,
                 "filename": "",
                 "record": False,
             }
         self.missed.append(row)
         return row
+
+    def add_outgoing_missed_call(
+        self,
+        when: float,
+        agent: str,
+        to: str | int,
+        *,
+        number: str = "919200000001",
+        call_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an outgoing call of `agent` that `to` did not answer, as listed.
+
+        CHUB India lists the agent in `from`; CHUB global lists the number the call went
+        out from in `from` (a string) and the agent in `agent`.
+        """
+        if self.region == "india":
+            return self.add_missed_call(
+                when, agent, to, direction="outbound", call_id=call_id
+            )
+        return self.add_missed_call(
+            when, number, to, direction="outbound", call_id=call_id, agent=agent
+        )
 
     def app(self) -> web.Application:
         """Return the aiohttp application."""
@@ -148,25 +176,64 @@ class FakeTelecmi:
 def event_push(
     app_id: int,
     call_id: str,
-    status: Literal["waiting", "started", "answered"],
+    status: Literal["waiting", "started", "ringing", "answered", "hangup"],
     when: float,
-    from_: str = "+919800000001",
-    to: str = "+918000000000",
+    from_: str | int = 919800000001,
+    to: str | int | None = 918000000000,
+    *,
+    region: Region = "india",
+    direction: Literal["inbound", "outbound"] = "inbound",
+    user: str | None = None,
 ) -> dict[str, Any]:
-    """Build a live-call push as TeleCMI sends it to the webhook."""
-    return {
+    """Build a live event of a call's leg a, as TeleCMI pushes it to the webhook.
+
+    `call_id` is the conversation; leg a's `cmiuuid` is the same (CHUB India's waiting
+    event). An outgoing call's event names its agent in `user`.
+    """
+    push: dict[str, Any] = {
         "type": "event",
-        "app_id": app_id,
-        "cmiuuid": f"{call_id}-leg",
+        "direction": direction,
         "conversation_uuid": call_id,
-        "status": status,
+        "cmiuuid": call_id,
         "from": from_,
-        "to": to,
+        "app_id": app_id,
         "time": int(when * 1000),
-        "leg": "a",
-        "user": "",
-        "team": "",
-        "custom": "",
+        "status": status,
+    }
+    if to is not None:
+        push["to"] = to
+    if user is not None:
+        push |= {"user": user, "team": f"Enquiry_{app_id}"}
+    if region == "global":
+        push |= {"leg": "a", "custom": '{"crm": "true"}'}
+    return push
+
+
+def leg_b_event_push(
+    app_id: int,
+    call_id: str,
+    status: Literal["ringing", "answered", "hangup"],
+    when: float,
+    from_: str = "440000000000",
+    user: str = "204_2222223",
+) -> dict[str, Any]:
+    """Build a live event of an incoming call's leg b (to an agent), as CHUB global does.
+
+    TeleCMI labels this leg "outbound"; its `from` is a string.
+    """
+    return {
+        "leg": "b",
+        "type": "event",
+        "team": f"Sales_{app_id}",
+        "user": user,
+        "conversation_uuid": call_id,
+        "cmiuuid": f"{call_id}-b-{user}",
+        "direction": "outbound",
+        "from": from_,
+        "app_id": app_id,
+        "time": int(when * 1000),
+        "custom": '{"crm": "true"}',
+        "status": status,
     }
 
 
@@ -175,25 +242,136 @@ def cdr_push(
     call_id: str,
     status: Literal["missed", "answered"],
     when: float,
-    from_: str = "+919800000001",
-    virtual_number: str = "+918000000000",
+    from_: str | int = 919800000001,
+    virtual_number: str | int = 918000000000,
     direction: str = "inbound",
+    *,
+    region: Region = "india",
+    waited: int = 119,
+    voicemail: bool = False,
 ) -> dict[str, Any]:
-    """Build a CDR push as TeleCMI sends it to the webhook when a call ends."""
-    return {
-        "type": "cdr",
+    """Build the record of an incoming call that began ringing at `when`, as pushed.
+
+    A missed call's record is stamped when the caller gave up, `waited` seconds later.
+    CHUB India's names no called number (`virtual_number` is left out) and writes
+    `voicemail` as a string; CHUB global's has the DID, the conversation and a boolean.
+    """
+    push: dict[str, Any] = {
         "appid": app_id,
+        "type": "cdr",
         "direction": direction,
-        "cmiuuid": f"{call_id}-leg",
-        "conversation_uuid": call_id,
+        "cmiuuid": call_id,
         "status": status,
         "from": from_,
-        "virtual_number": virtual_number,
-        "time": int(when * 1000),
-        "waitedsec": 12,
-        "team": "",
-        "voicemail": False,
-        "hangup_reason": "caller_hangup",
-        "custom": "",
-        "ivr_name": "main",
+        "time": int((when + (waited if status == "missed" else 0)) * 1000),
     }
+    if status == "missed":
+        push["waitedsec"] = waited
+        if region == "india":
+            push["voicemail"] = "true" if voicemail else "false"
+        else:
+            push["voicemail"] = voicemail
+        if voicemail:
+            push["voicename"] = f"{int(when * 1000)}289350027_{app_id}.mp3"
+    else:
+        push |= {"user": f"103_{app_id}", "answeredsec": 117, "record": "true"}
+        if region == "india":
+            push["to"] = virtual_number
+    push["team"] = f"Support_{app_id}"
+    if region == "global":
+        push |= {
+            "virtual_number": virtual_number,
+            "conversation_uuid": call_id,
+            "custom": '{"crm":"true"}',
+            "hangup_reason": "recv_bye",
+            "ivr_name": "salesivr",
+        }
+    return push
+
+
+def outgoing_missed_cdr_push(
+    app_id: int,
+    call_id: str,
+    when: float,
+    agent: str,
+    to: int,
+    *,
+    region: Region = "india",
+    virtual_number: str = "919200000001",
+) -> dict[str, Any]:
+    """Build the record of an outgoing call nobody answered, as pushed: no `from`."""
+    push: dict[str, Any] = {
+        "type": "cdr",
+        "appid": app_id,
+        "to": to,
+        "cmiuuid": call_id,
+        "status": "missed",
+        "user": agent,
+        "time": int(when * 1000),
+        "direction": "outbound",
+    }
+    if region == "india":
+        return push | {"click_to_call": "true"}
+    return push | {
+        "virtual_number": virtual_number,
+        "call_id": str(uuid.uuid5(uuid.NAMESPACE_OID, call_id)),
+        "custom": '{"crm":"true"}',
+        "leg": "a",
+        "hangup_reason": "recv_cancel",
+        "request_id": "D8qpRb27mpXEYgEdAMY6arnQ2ONAB04Y86QrfKbOWZQ",
+        "extra_params": '{"click2call":"true"}',
+    }
+
+
+def user_missed_cdr_push(
+    app_id: int,
+    call_id: str,
+    when: float,
+    from_: int,
+    user: str,
+    agent_phone: int = 919999999999,
+) -> dict[str, Any]:
+    """Build CHUB global's record of one agent's leg (b) of an incoming call, missed.
+
+    TeleCMI sends it when that agent did not pick up, also when a colleague did.
+    """
+    return {
+        "custom": '{"crm":"true"}',
+        "appid": app_id,
+        "type": "cdr",
+        "direction": "inbound",
+        "leg": "b",
+        "cmiuuid": f"{call_id}-b-{user}",
+        "user": user,
+        "status": "missed",
+        "to": agent_phone,
+        "from": from_,
+        "time": int(when * 1000),
+        "team": f"support_{app_id}",
+        "hangup_reason": "recv_cancel",
+    }
+
+
+def old_missed_cdr_push(
+    call_id: str,
+    when: float,
+    from_: int,
+    *,
+    waited: int = 143,
+    voicemail: bool = True,
+) -> dict[str, Any]:
+    """Build an incoming missed call's record in TeleCMI's older form: no app id."""
+    push: dict[str, Any] = {
+        "cmiuid": call_id,
+        "type": "cdr",
+        "status": "missed",
+        "from": from_,
+        "time": int((when + waited) * 1000),
+        "waitedsec": waited,
+        "direction": "inbound",
+        "voicemail": voicemail,
+        "team": "DID",
+    }
+    if voicemail:
+        push["voicename"] = f"{int(when * 1000)}9818359948791.mp3"
+    return push
