@@ -15,8 +15,14 @@ async def main() -> None:
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--tick", type=float, default=2.0, help="seconds between steps")
+    parser.add_argument(
+        "--telecmi-webhook",
+        help="the TeleCMI entry's webhook address, to push its calls to",
+    )
     args = parser.parse_args()
-    simulator = Simulator(seed=args.seed, tick=args.tick)
+    simulator = Simulator(
+        seed=args.seed, tick=args.tick, telecmi_webhook=args.telecmi_webhook
+    )
     runner = await serve(simulator, args.host, args.port)
     base = f"http://{args.host}:{args.port}"
     print(f"Provider simulator on {base} (seed {args.seed})", flush=True)

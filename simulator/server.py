@@ -5,27 +5,36 @@ Each provider's protocol is the fake of tests/fakes, mounted under a prefix:
 (VoipNow UAPI and its OAuth endpoint). Seeded traffic (`traffic.py`) makes calls arrive
 and ring for 5 to 40 s, then be answered and end, or stop ringing unanswered and appear
 in the providers' histories a few seconds later; `/control` injects a missed call on
-demand, recorded at once.
+demand, recorded at once. Given a TeleCMI webhook address, the simulator also pushes each
+call to it as CHUB India documents: live `waiting`, `answered` and `hangup` events, and
+the call's record when it ends (a missed call's stamped when it stopped ringing, with
+`waitedsec`, no called number, numbers as integers).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+import logging
 import random
 import time
-from typing import Any
+from typing import Any, Literal
+import uuid
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from tests.fakes.enswitch import FakeEnswitch
-from tests.fakes.telecmi import FakeTelecmi
+from tests.fakes.telecmi import FakeTelecmi, cdr_push, event_push
 from tests.fakes.voipnow import FakeVoipnow
 
 from .traffic import CallState, SimulatedCall, new_call
 
+_LOGGER = logging.getLogger(__name__)
 MAX_CONCURRENT = 4
+# Pushes kept for a webhook that does not take them; the oldest are dropped past this.
+MAX_PENDING_PUSHES = 1000
 # The chance that a call arrives at a step of the running simulator.
 ARRIVAL_CHANCE = 0.35
 
@@ -47,6 +56,12 @@ class Simulator:
     unrecorded: list[SimulatedCall] = field(default_factory=list)
     # Draw calls at random as the steps go (`run_traffic`); off for planned traffic.
     arrivals: bool = True
+    # Where TeleCMI pushes go (the entry's webhook address); None: nowhere.
+    telecmi_webhook: str | None = None
+    # TeleCMI pushes made by the steps, not yet delivered.
+    telecmi_pushes: deque[dict[str, Any]] = field(
+        default_factory=lambda: deque(maxlen=MAX_PENDING_PUSHES)
+    )
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
@@ -90,11 +105,16 @@ class Simulator:
                     call.state = CallState.TALKING
                     self.enswitch.answer_call(call.enswitch_id)
                     self.voipnow.answer_call(call.voipnow_id)
+                    self._push_telecmi(call, "answered", call.rings_until)
                 else:
                     self._hang_up(call, CallState.UNRECORDED)
                     self.unrecorded.append(call)
+                    self._push_telecmi(call, "hangup", call.rings_until)
+                    self._push_telecmi(call, "missed", call.starts_at)
             if call.state is CallState.TALKING and now >= call.ends_at:
                 self._hang_up(call, CallState.OVER)
+                self._push_telecmi(call, "hangup", call.ends_at)
+                self._push_telecmi(call, "ended", call.ends_at)
                 if call not in changed:
                     changed.append(call)
         for call in list(self.unrecorded):
@@ -124,6 +144,48 @@ class Simulator:
             call.caller, [f"0003*{call.extension}"]
         )
         self.calls.append(call)
+        self._push_telecmi(call, "waiting", call.starts_at)
+
+    def _push_telecmi(
+        self,
+        call: SimulatedCall,
+        status: Literal["waiting", "answered", "hangup", "missed", "ended"],
+        when: float,
+    ) -> None:
+        """Queue what TeleCMI pushes about a call: a live event, or its record.
+
+        `missed` and `ended` are the records of a missed and of an answered call.
+        """
+        call_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{call.caller}/{call.starts_at}"))
+        app_id = self.telecmi.app_id
+        caller = _telecmi_number(call.caller)
+        did = 918000000000 + int(call.extension)
+        if status == "missed":
+            waited = round(call.rings_until - call.starts_at)
+            push = cdr_push(app_id, call_id, "missed", when, caller, waited=waited)
+        elif status == "ended":
+            push = cdr_push(app_id, call_id, "answered", when, caller, did)
+        else:
+            push = event_push(app_id, call_id, status, when, caller, did)
+        self.telecmi_pushes.append(push)
+
+    async def deliver_telecmi_pushes(self, session: ClientSession) -> int:
+        """POST the queued pushes to the TeleCMI webhook, oldest first; return how many.
+
+        A push the webhook does not take (an error, no answer) is dropped, as TeleCMI's
+        are: the polls find the call.
+        """
+        delivered = 0
+        while self.telecmi_webhook and self.telecmi_pushes:
+            push = self.telecmi_pushes.popleft()
+            try:
+                async with session.post(
+                    self.telecmi_webhook, json=push, timeout=ClientTimeout(total=5)
+                ) as response:
+                    delivered += response.status == 200
+            except (ClientError, TimeoutError) as err:
+                _LOGGER.warning("TeleCMI push not delivered: %s", err)
+        return delivered
 
     def _hang_up(self, call: SimulatedCall, state: CallState) -> None:
         call.state = state
@@ -143,12 +205,8 @@ class Simulator:
         enswitch = self.enswitch.add_missed_call(
             when, caller, dnumber=extension, uniqueid=f"{when:.0f}.{self.missed}"
         )
-        # TeleCMI writes numbers as JSON integers without "+".
-        digits = caller.lstrip("+")
         telecmi = self.telecmi.add_missed_call(
-            when,
-            int(digits) if digits.isdecimal() else caller,
-            918000000000 + int(extension),
+            when, _telecmi_number(caller), 918000000000 + int(extension)
         )
         voipnow = self.voipnow.add_history(when, caller, f"0003*{extension}")
         return {
@@ -158,10 +216,12 @@ class Simulator:
         }
 
     async def run_traffic(self) -> None:
-        """Drive the traffic for ever, one step a tick."""
-        while True:
-            self.step(time.time())
-            await asyncio.sleep(self.tick)
+        """Drive the traffic for ever, one step a tick, pushing to TeleCMI's webhook."""
+        async with ClientSession() as session:
+            while True:
+                self.step(time.time())
+                await self.deliver_telecmi_pushes(session)
+                await asyncio.sleep(self.tick)
 
     async def _inject(self, request: web.Request) -> web.Response:
         body: dict[str, Any] = await request.json() if request.can_read_body else {}
@@ -202,6 +262,12 @@ class Simulator:
                 "client_secret": self.voipnow.client_secret,
             },
         }
+
+
+def _telecmi_number(number: str) -> int | str:
+    """Return a number as TeleCMI writes it: a JSON integer without "+"."""
+    digits = number.lstrip("+")
+    return int(digits) if digits.isdecimal() else number
 
 
 async def serve(simulator: Simulator, host: str, port: int) -> web.AppRunner:

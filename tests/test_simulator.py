@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 
 from simulator.server import MAX_CONCURRENT, Simulator, serve
 from simulator.traffic import (
@@ -14,6 +15,8 @@ from simulator.traffic import (
     SimulatedCall,
     plan_day,
 )
+
+from .fakes.server import FakeServer
 
 T0 = 1_763_640_000
 
@@ -167,3 +170,83 @@ def test_a_planned_day_is_seeded_busy_by_day_and_overlapping() -> None:
     )
     hour = plan_day(3, T0, first_hour=9, hours=1)
     assert all(T0 + 9 * 3600 <= call.starts_at < T0 + 10 * 3600 + 10 for call in hour)
+
+
+def _pushes(simulator: Simulator) -> list[tuple[str, str]]:
+    return [(push["type"], push["status"]) for push in simulator.telecmi_pushes]
+
+
+def test_telecmi_pushes_as_chub_india_documents() -> None:
+    simulator = Simulator(seed=1, arrivals=False)
+    missed = SimulatedCall(
+        caller="+6421000001",
+        extension="100",
+        starts_at=T0,
+        rings_until=T0 + 20,
+        answered=False,
+        ends_at=T0 + 20,
+        recorded_at=T0 + 23,
+    )
+    answered = SimulatedCall(
+        caller="+6421000002",
+        extension="101",
+        starts_at=T0 + 100,
+        rings_until=T0 + 110,
+        answered=True,
+        ends_at=T0 + 170,
+        recorded_at=None,
+    )
+    simulator.plan([missed, answered])
+    for moment in (T0, T0 + 20, T0 + 23):
+        simulator.step(moment)
+    assert _pushes(simulator) == [
+        ("event", "waiting"),
+        ("event", "hangup"),
+        ("cdr", "missed"),
+    ]
+    waiting, _, record = simulator.telecmi_pushes
+    assert waiting["from"] == 6421000001
+    assert waiting["to"] == 918000000100
+    # The record: stamped when the caller gave up, after its wait; no called number.
+    assert record["time"] == (T0 + 20) * 1000
+    assert record["waitedsec"] == 20
+    assert "to" not in record
+    assert "virtual_number" not in record
+    assert record["cmiuuid"] == waiting["conversation_uuid"]
+    simulator.telecmi_pushes.clear()
+    for moment in (T0 + 100, T0 + 110, T0 + 170):
+        simulator.step(moment)
+    assert _pushes(simulator) == [
+        ("event", "waiting"),
+        ("event", "answered"),
+        ("event", "hangup"),
+        ("cdr", "answered"),
+    ]
+
+
+async def test_telecmi_pushes_are_delivered_to_the_webhook(
+    socket_enabled: None,
+) -> None:
+    received: list[dict[str, Any]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/api/webhook/secret", webhook)
+    server = FakeServer(app)
+    base = await server.start()
+    simulator = Simulator(seed=1, telecmi_webhook=f"{base}/api/webhook/secret")
+    simulator.telecmi_pushes.extend([{"type": "event"}, {"type": "cdr"}])
+    try:
+        async with ClientSession() as session:
+            assert await simulator.deliver_telecmi_pushes(session) == 2
+            assert received == [{"type": "event"}, {"type": "cdr"}]
+            # A webhook that cannot be reached: the push is dropped, not retried.
+            await server.stop()
+            simulator.telecmi_pushes.append({"type": "event"})
+            assert await simulator.deliver_telecmi_pushes(session) == 0
+            assert not simulator.telecmi_pushes
+    finally:
+        await server.stop()
