@@ -199,8 +199,12 @@ def _pushes(
         and call.state in (CallState.UNRECORDED, CallState.OVER)
         and before in (CallState.PLANNED, CallState.RINGING)
     ):
+        # Stamped when the caller gave up, after the wait it states.
+        waited = round(call.rings_until - call.starts_at)
         pushes.append(
-            cdr_push(app_id, call.caller, "missed", call.starts_at, caller, to)
+            cdr_push(
+                app_id, call.caller, "missed", call.starts_at, caller, to, waited=waited
+            )
         )
     return pushes
 

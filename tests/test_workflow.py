@@ -127,7 +127,10 @@ async def test_waiting_calls_and_dealing_with_them(
         "caller_name",
         "called_number",
         "call_id",
+        "voicemail",
     }
+    # Enswitch does not tell whether a voicemail was left.
+    assert calls[0]["voicemail"] is None
     assert "calls" in CallwatchSensor._unrecorded_attributes
 
     # One call, by its id.
