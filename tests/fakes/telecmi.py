@@ -36,6 +36,9 @@ PATHS: dict[Region, dict[str, str]] = {
     "global": {"missed": "inbound", "out_missed": "outbound"},
 }
 PREFIX: dict[Region, str] = {"india": "/v1", "global": "/v2"}
+# The same caller as each family writes it in its samples: CHUB India in national form,
+# CHUB global with the country code; integers both, without "+".
+DEFAULT_CALLER: dict[Region, int] = {"india": 9800000001, "global": 919800000001}
 
 
 @dataclass
@@ -178,7 +181,7 @@ def event_push(
     call_id: str,
     status: Literal["waiting", "started", "ringing", "answered", "hangup"],
     when: float,
-    from_: str | int = 919800000001,
+    from_: str | int | None = None,
     to: str | int | None = 918000000000,
     *,
     region: Region = "india",
@@ -188,8 +191,11 @@ def event_push(
     """Build a live event of a call's leg a, as TeleCMI pushes it to the webhook.
 
     `call_id` is the conversation; leg a's `cmiuuid` is the same (CHUB India's waiting
-    event). An outgoing call's event names its agent in `user`.
+    event). An outgoing call's event names its agent in `user`. The caller is by
+    default an Indian number as CHUB India writes it: national, an integer.
     """
+    if from_ is None:
+        from_ = DEFAULT_CALLER[region]
     push: dict[str, Any] = {
         "type": "event",
         "direction": direction,
@@ -242,7 +248,7 @@ def cdr_push(
     call_id: str,
     status: Literal["missed", "answered"],
     when: float,
-    from_: str | int = 919800000001,
+    from_: str | int | None = None,
     virtual_number: str | int = 918000000000,
     direction: str = "inbound",
     *,
@@ -255,7 +261,10 @@ def cdr_push(
     A missed call's record is stamped when the caller gave up, `waited` seconds later.
     CHUB India's names no called number (`virtual_number` is left out) and writes
     `voicemail` as a string; CHUB global's has the DID, the conversation and a boolean.
+    The caller is by default as `event_push`'s.
     """
+    if from_ is None:
+        from_ = DEFAULT_CALLER[region]
     push: dict[str, Any] = {
         "appid": app_id,
         "type": "cdr",
