@@ -22,6 +22,7 @@ from .exceptions import (
 from .fields import RowReader, caller_name, number, required, text, unix_time
 from .http import base_url, off_loop, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
+from .numbers import read_number
 
 SERVICE = "TeleCMI"
 # A window with more pages than this (50,000 rows on CHUB India, 20,000 on global) is
@@ -115,6 +116,10 @@ class TelecmiClient:
         calls = [call for call in calls if start <= call.time < end]
         calls.sort(key=lambda call: call.time)
         return calls
+
+    def read_called_number(self, written: str) -> str | None:
+        """Read a watched called number: E.164 where it is a phone number."""
+        return read_number(written, self.country).value
 
     def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
         """Read a webhook push; None for a push that says nothing about a call.
