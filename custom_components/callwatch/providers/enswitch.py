@@ -316,7 +316,9 @@ class EnswitchClient:
                 message = message.replace(secret, "***")
         return message
 
-    def _missed_call(self, row: dict[str, Any], called: str | None) -> MissedCall:
+    def _missed_call(
+        self, row: dict[str, Any], called: str | None = None
+    ) -> MissedCall:
         """Read a row: documented with `time` and `callerid` only.
 
         `called` is the number the rows were asked for; without one, a `dnumber`

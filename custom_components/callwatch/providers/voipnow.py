@@ -47,8 +47,8 @@ SERVICE = "VoipNow"
 # most 4999 (the pages say "lower than 5000").
 PAGE_SIZE = 4999
 MAX_START_INDEX = 4999
-# The call history is read newest first, this many rows a page, until a page reaches
-# back before the window: a poll reads the rows of its window and one page more.
+# The call history is read newest first until a page reaches back before the window:
+# a first page this small, as a quiet window needs no more, then pages of PAGE_SIZE.
 HISTORY_PAGE_SIZE = 100
 # `startDate`/`endDate` are local date-times without a zone (as 4PSA's client sends
 # them), read in a zone we cannot know: the window asked for is widened by the largest
@@ -201,7 +201,7 @@ class VoipnowClient:
         rows = await self._collection(
             path,
             params,
-            page_size=HISTORY_PAGE_SIZE,
+            first_page_size=HISTORY_PAGE_SIZE,
             done=partial(_reaches_back_before, start),
         )
         return await off_loop(
@@ -386,12 +386,13 @@ class VoipnowClient:
         path: str,
         params: dict[str, str],
         *,
-        page_size: int | None = None,
+        first_page_size: int | None = None,
         done: Callable[[list[dict[str, Any]]], bool] | None = None,
     ) -> list[dict[str, Any]]:
         """GET the pages of a collection; `entry` may be a list or keyed by id.
 
-        Every page, or until `done` says a page is the last one needed.
+        Every page, or until `done` says a page is the last one needed; the first
+        `first_page_size` rows long if given, the others PAGE_SIZE.
         """
         entries: list[dict[str, Any]] = []
         start_index = 0
@@ -400,7 +401,7 @@ class VoipnowClient:
                 path,
                 params
                 | {
-                    "count": str(page_size or PAGE_SIZE),
+                    "count": str((start_index == 0 and first_page_size) or PAGE_SIZE),
                     "startIndex": str(start_index),
                 },
             )
