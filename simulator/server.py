@@ -141,7 +141,7 @@ class Simulator:
         """
         when = time.time() if when is None else when
         self.missed += 1
-        self.enswitch.add_missed_call(when, caller, dnumber=extension)
+        self.enswitch.add_missed_call(when, caller, destination=extension)
         telecmi = self.telecmi.add_missed_call(
             when, caller.lstrip("+"), 918000000000 + int(extension)
         )

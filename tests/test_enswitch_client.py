@@ -152,7 +152,7 @@ async def test_missed_calls_in_a_bounded_window_oldest_first(
 ) -> None:
     now = time.time()
     enswitch.add_missed_call(
-        now - 30, "+642", callername="Bea", dnumber="100", uniqueid="u2"
+        now - 30, "+642", callername="Bea", destination="100", uniqueid="u2"
     )
     enswitch.add_missed_call(now - 60, "+641")
     enswitch.add_missed_call(now - 3 * 3600, "+640")

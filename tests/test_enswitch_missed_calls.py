@@ -48,8 +48,8 @@ async def test_the_fake_lists_missed_calls_as_documented(
     """The documented request gets rows of the documented shape, and only those."""
     example = MISSED_LIST["request"]["example"]
     [documented_row, _] = MISSED_LIST["response"]["data"]
-    enswitch.add_missed_call(1234567890, "2125551234", dnumber="1234567")
-    enswitch.add_missed_call(1234567891, "2125551234", dnumber="7654321")
+    enswitch.add_missed_call(1234567890, "2125551234", destination="1234567")
+    enswitch.add_missed_call(1234567891, "2125551234", destination="7654321")
     form = example | {
         "auth_username": enswitch.username,
         "auth_password": enswitch.password,
@@ -108,9 +108,9 @@ async def test_watched_numbers_find_their_missed_calls(
     )
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
-    enswitch.add_missed_call(now - 6, "+6421000001", dnumber="100")
-    enswitch.add_missed_call(now - 5, "+6421000002", dnumber="6491110000", dtype="")
-    enswitch.add_missed_call(now - 4, "+6421000003", dnumber="200")
+    enswitch.add_missed_call(now - 6, "+6421000001", destination="100")
+    enswitch.add_missed_call(now - 5, "+6421000002", destination="6491110000", dtype="")
+    enswitch.add_missed_call(now - 4, "+6421000003", destination="200")
     enswitch.add_missed_call(now - 3, "+6421000004")
     await next_poll(hass, freezer)
     assert [
@@ -133,8 +133,8 @@ async def test_without_watched_numbers_every_missed_call_counts(
     assert await setup_entry(hass, enswitch_entry)
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
-    enswitch.add_missed_call(now - 6, "+6421000001", dnumber="100")
-    enswitch.add_missed_call(now - 5, "+6421000002", dnumber="200")
+    enswitch.add_missed_call(now - 6, "+6421000001", destination="100")
+    enswitch.add_missed_call(now - 5, "+6421000002", destination="200")
     await next_poll(hass, freezer)
     data: list[dict[str, Any]] = [event.data for event in events]
     assert [(item["caller_number_raw"], item["called_number"]) for item in data] == [

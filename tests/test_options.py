@@ -66,8 +66,8 @@ async def test_options_take_effect_at_once(
 
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
-    enswitch.add_missed_call(now - 5, "+64watched", dnumber="100")
-    enswitch.add_missed_call(now - 4, "+64other", dnumber="200")
+    enswitch.add_missed_call(now - 5, "+64watched", destination="100")
+    enswitch.add_missed_call(now - 4, "+64other", destination="200")
     enswitch.add_missed_call(now - 3, "+64unknown")
     await next_poll(hass, freezer, 61)
     assert [event.data["caller_number"] for event in events] == ["+64watched"]
@@ -144,9 +144,9 @@ async def test_called_numbers_match_in_any_form(
     )
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
-    enswitch.add_missed_call(now - 5, "+64watched", dnumber="6491110000")
-    enswitch.add_missed_call(now - 4, "+64national", dnumber="091110000")
-    enswitch.add_missed_call(now - 3, "+64other", dnumber="+6492220000")
+    enswitch.add_missed_call(now - 5, "+64watched", destination="6491110000")
+    enswitch.add_missed_call(now - 4, "+64national", destination="091110000")
+    enswitch.add_missed_call(now - 3, "+64other", destination="+6492220000")
     await next_poll(hass, freezer)
     assert [event.data["caller_number"] for event in events] == [
         "+64watched",

@@ -70,18 +70,21 @@ class FakeEnswitch:
         when: float,
         callerid: str,
         *,
-        dnumber: str = "",
+        destination: str | None = None,
         dtype: str = "phone",
         **extra: Any,
     ) -> dict[str, Any]:
         """Record a missed call at Unix time `when` to a destination.
 
-        The row holds `time` and `callerid`, and `extra` fields (beyond what the page
-        documents) if a test gives them; the destination is kept beside it.
+        The row holds `time` and `callerid` as documented, and `extra` fields beyond
+        them if a test gives some. The destination (`dtype`, and the number called)
+        filters queries, kept beside the row: `destination`, else a `dnumber` the test
+        put in the row.
         """
         row = {"time": int(when), "callerid": callerid, **extra}
         self.missed.append(row)
-        self._destinations[id(row)] = (dtype, dnumber)
+        called = destination if destination is not None else extra.get("dnumber", "")
+        self._destinations[id(row)] = (dtype, str(called))
         return row
 
     def start_call(
