@@ -152,7 +152,7 @@ async def test_missed_calls_in_a_bounded_window_oldest_first(
 ) -> None:
     now = time.time()
     enswitch.add_missed_call(
-        now - 30, "+642", callername="Bea", dnumber="100", uniqueid="u2"
+        now - 30, "+642", callername="Bea", destination="100", uniqueid="u2"
     )
     enswitch.add_missed_call(now - 60, "+641")
     enswitch.add_missed_call(now - 3 * 3600, "+640")
@@ -163,12 +163,16 @@ async def test_missed_calls_in_a_bounded_window_oldest_first(
         caller_number="+642",
         caller_number_raw="+642",
         caller_name="Bea",
-        called_number="100",
+        # The row does not say which number was called, and none is watched.
+        called_number=None,
         call_id="u2",
         direction=CallDirection.INBOUND,
     )
     assert enswitch.unbounded_missed_queries == 0
+    # All four inputs the page recommends, dtype and dnumber empty (any).
+    assert enswitch.unnarrowed_missed_queries == 0
     _, params = enswitch.requests[-1]
+    assert (params["dtype"], params["dnumber"]) == ("", "")
     assert int(params["end"]) - int(params["start"]) <= 3600 + 1
 
 
@@ -196,7 +200,9 @@ async def test_missed_call_fields_of_other_types_are_tolerated(
             "time": str(now - 5),
             "callerid": 6421234,
             "name": "Ann",
-            "cnumber": 55,
+            # Beyond what the page documents; cnumber is the caller's.
+            "dnumber": 55,
+            "cnumber": 6421234,
             "callid": 99,
             "uniqueid": "",
             "extra": [1, 2],

@@ -127,6 +127,7 @@ async def test_voipnow(
     assert len(await client.missed_calls(*_window())) == LARGE
     assert len(await client.active_calls()) == 1
     assert _threads(readers) == {LARGE: False, 1: True}
-    # The token's reply and the small listing on the loop, the large page off it.
+    # The token's reply and the small listing on the loop; the history's pages (a
+    # first of 100 rows, then the rest) off it.
     main = threading.main_thread().name
-    assert sorted(thread == main for thread in decoded) == [False, True, True]
+    assert sorted(thread == main for thread in decoded) == [False, False, True, True]

@@ -66,8 +66,8 @@ async def test_options_take_effect_at_once(
 
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
-    enswitch.add_missed_call(now - 5, "+64watched", dnumber="100")
-    enswitch.add_missed_call(now - 4, "+64other", dnumber="200")
+    enswitch.add_missed_call(now - 5, "+64watched", destination="100")
+    enswitch.add_missed_call(now - 4, "+64other", destination="200")
     enswitch.add_missed_call(now - 3, "+64unknown")
     await next_poll(hass, freezer, 61)
     assert [event.data["caller_number"] for event in events] == ["+64watched"]
@@ -133,16 +133,20 @@ async def test_called_numbers_match_in_any_form(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A DID typed in national form matches the provider's international one."""
+    """A DID typed in national form finds calls to it, and reads alike from them.
+
+    Enswitch compares `dnumber` as written, so the number is asked for as typed and
+    in the international digits Enswitch writes numbers in.
+    """
     hass.config.country = "NZ"
     assert await setup_entry(
         hass, enswitch_entry, {CONF_CALLED_NUMBERS: ["09 111 0000"]}
     )
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
-    enswitch.add_missed_call(now - 5, "+64watched", dnumber="+6491110000")
-    enswitch.add_missed_call(now - 4, "+64national", dnumber="091110000")
-    enswitch.add_missed_call(now - 3, "+64other", dnumber="+6492220000")
+    enswitch.add_missed_call(now - 5, "+64watched", destination="6491110000")
+    enswitch.add_missed_call(now - 4, "+64national", destination="091110000")
+    enswitch.add_missed_call(now - 3, "+64other", destination="+6492220000")
     await next_poll(hass, freezer)
     assert [event.data["caller_number"] for event in events] == [
         "+64watched",

@@ -234,3 +234,58 @@ async def test_pushes_add_to_the_calls_a_poll_listed(
     # The next listing agrees.
     await next_poll(hass, freezer)
     assert hass.states.get(ACTIVE).state == "1"
+
+
+async def test_a_missed_call_through_a_did_is_announced_once(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The callback's CalledNumber is the DID; the history gives the extension.
+
+    Both are read as the extension (`210`), so the push and the row are one call.
+    """
+    hass.config.country = "NZ"
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    call = await voipnow.ring("021 555 0101", "0003*210", did="+6494561234")
+    freezer.tick(20)
+    await voipnow.hang_up(call)
+    await hass.async_block_till_done()
+    [delivery] = [d for d in voipnow.deliveries if d.params["CallStatus"] == "NOANSWER"]
+    assert delivery.params["CalledNumber"] == "+6494561234"
+    assert len(events) == 1
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    assert len(events) == 1
+    assert events[0].data["called_number"] == "210"
+
+
+@pytest.mark.parametrize("skew", [180, -180])
+async def test_a_voipnow_clock_minutes_off_announces_a_pushed_call_once(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    skew: int,
+) -> None:
+    """Callbacks carry no time: a push is stamped by our clock, the row by VoipNow's.
+
+    Needs the tracker's wider window for calls stamped locally (the core branch).
+    """
+    voipnow.clock_offset = skew
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    call = await voipnow.ring("021 555 0101", "0003*210")
+    freezer.tick(20)
+    await voipnow.hang_up(call)
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    [row] = voipnow.history
+    assert row["startDate"] != events[0].data["time"]
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
+    assert len(events) == 1

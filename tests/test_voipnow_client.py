@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 import time
 from typing import Any
 
@@ -21,6 +21,7 @@ from custom_components.callwatch.providers import (
     VoipnowClient,
     voipnow as voipnow_module,
 )
+from custom_components.callwatch.providers.voipnow import ZONE_SPREAD
 
 from .fakes.server import FaultPlan
 from .fakes.voipnow import FakeVoipnow
@@ -214,9 +215,13 @@ async def test_missed_calls_are_unanswered_incoming(
     _, query = voipnow.requests[-1]
     assert query["disposition"] == "3"
     assert query["flow"] == "8"
-    start = datetime.fromisoformat(query["startDate"].replace("Z", "+00:00"))
-    end = datetime.fromisoformat(query["endDate"].replace("Z", "+00:00"))
-    assert end - start <= HOUR + timedelta(seconds=1)
+    # Local date-times without a zone, as 4PSA's client sends them, widened by the
+    # largest UTC offset on each side: the server reads them in its own zone.
+    start = datetime.fromisoformat(query["startDate"])
+    end = datetime.fromisoformat(query["endDate"])
+    assert start.tzinfo is None
+    assert end.tzinfo is None
+    assert end - start <= HOUR + 2 * ZONE_SPREAD + timedelta(seconds=1)
 
 
 async def test_no_calls_is_204(client: VoipnowClient) -> None:
@@ -352,3 +357,41 @@ async def test_token_endpoint_errors(
             await client.active_calls()
     finally:
         await server.stop()
+
+
+@pytest.mark.parametrize("honours_sort_order", [True, False])
+async def test_the_widened_history_window_costs_a_page_more(
+    client: VoipnowClient, voipnow: FakeVoipnow, honours_sort_order: bool
+) -> None:
+    """Newest first, the history is read until a page reaches back before the window.
+
+    The window asked for is 28 hours wider than the poll's; the rows before it are
+    not read. A server that ignores `sortOrder` is read whole, and still right.
+    """
+    voipnow.honours_sort_order = honours_sort_order
+    now = time.time()
+    for index in range(400):
+        voipnow.add_history(now - 3600 - index * 180, f"0210{index:06d}")
+    voipnow.add_history(now - 30, "0299999999")
+    calls = await client.missed_calls(_now() - timedelta(minutes=20), _now())
+    assert [call.caller_number for call in calls] == ["0299999999"]
+    pages = [query for path, query in voipnow.requests if path.startswith("/uapi/cdr")]
+    assert all(query["sortOrder"] == "descending" for query in pages)
+    if honours_sort_order:
+        assert len(pages) == 1
+        assert int(pages[0]["count"]) == voipnow_module.HISTORY_PAGE_SIZE
+    else:
+        # Every row of the widened window (268): 100, then up to 4999 a page.
+        assert [query["count"] for query in pages] == ["100", "4999"]
+
+
+async def test_a_history_row_stamped_in_the_server_zone(
+    client: VoipnowClient, voipnow: FakeVoipnow
+) -> None:
+    """A stamp with its offset is read as the moment it names."""
+    voipnow.zone = timezone(timedelta(hours=13))
+    now = time.time()
+    row = voipnow.add_history(now - 30, "0211111111")
+    assert row["startDate"].endswith("+13:00")
+    [call] = await client.missed_calls(_now() - HOUR, _now())
+    assert call.time == datetime.fromtimestamp(int(now - 30), UTC)

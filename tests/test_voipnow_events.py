@@ -628,7 +628,8 @@ def test_ringing_incoming_call() -> None:
         call_id="1746512889.1234",
         time=NOW,
         caller_number="+64211234567",
-        called_number="+6494561234",
+        # The extension, as the call history has it, not the DID it came through.
+        called_number="210",
         direction=CallDirection.INBOUND,
     )
 
@@ -648,9 +649,10 @@ def test_unanswered_incoming_call_is_missed() -> None:
         caller_number="+64211234567",
         caller_number_raw="0211234567",
         caller_name="Aroha Ngata",
-        called_number="+6494561234",
+        called_number="210",
         call_id="1746512889.1234",
         direction=CallDirection.INBOUND,
+        stamped_locally=True,
     )
 
 
@@ -921,6 +923,7 @@ async def test_end_to_end_missed_call(
             caller_name="Aroha Ngata",
             called_number="211",
             call_id=call_id,
+            stamped_locally=True,
         ),
     )
     assert client.owns_account(ended.account_id)
@@ -961,7 +964,8 @@ async def test_end_to_end_answered_and_outgoing_calls(
     ]
     assert all(push is not None and push.account_id == "0003*210" for push in pushes)
     assert pushes[0] is not None
-    assert pushes[0].called_number == "+6494561234"
+    # The extension the call rang, not the DID it came through.
+    assert pushes[0].called_number == "210"
     assert pushes[3] is not None
     assert pushes[3].called_number == "+64211234567"
 

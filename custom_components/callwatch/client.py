@@ -19,6 +19,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .const import (
     CONF_API_URL,
     CONF_APP_ID,
+    CONF_CALLED_NUMBERS,
     CONF_COUNTRY,
     CONF_CUSTOMER_SCOPE,
     CONF_EXTENSION,
@@ -44,6 +45,7 @@ def _enswitch(
         session=async_get_clientsession(hass, verify_ssl=data[CONF_VERIFY_SSL]),
         customer=None if scope in (None, "own") else scope,
         country=_country(hass, options),
+        called_numbers=options.get(CONF_CALLED_NUMBERS, ()),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import inspect
@@ -77,11 +77,11 @@ class WatchOptions:
 
     @classmethod
     def from_options(
-        cls, options: Mapping[str, Any], country: str | None
+        cls, options: Mapping[str, Any], read_called_number: Callable[[str], str | None]
     ) -> WatchOptions:
         """Read an entry's options, with the defaults for those never set.
 
-        Called numbers are compared in the form the provider's numbers are read in.
+        Called numbers are read as the client reads the called numbers of calls.
         """
         seconds = options.get(CONF_SCAN_INTERVAL)
         return cls(
@@ -93,7 +93,7 @@ class WatchOptions:
                 for value in options.get(CONF_DIRECTIONS) or DEFAULT_DIRECTIONS
             ),
             called_numbers=frozenset(
-                read_number(number, country).value or number.strip()
+                read_called_number(number) or number.strip()
                 for number in options.get(CONF_CALLED_NUMBERS, ())
             ),
         )
@@ -114,7 +114,9 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         self, hass: HomeAssistant, entry: CallwatchConfigEntry, client: CallProvider
     ) -> None:
         """Set up the coordinator for an entry and its client."""
-        self.options = WatchOptions.from_options(entry.options, client.country)
+        self.options = WatchOptions.from_options(
+            entry.options, client.read_called_number
+        )
         super().__init__(
             hass,
             LOGGER,

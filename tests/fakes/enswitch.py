@@ -6,6 +6,12 @@
 - Whether the HTTP status mirrors the body's code is undocumented, so the fake can do both.
 - `calls/missed/list` filters `start <= time < end` (end is exclusive since 3.14; older
   releases include it), defaults to the whole history, and counts such unbounded queries.
+  It filters by destination too, `dtype` and `dnumber` (an empty string for any, the
+  default; the number compared as written), and counts the queries that leave out any of
+  the four inputs the page recommends (`start`, `end`, `dtype`, `dnumber`). Its rows are
+  what the page documents, `time` (an integer) and `callerid` only: a call's destination
+  filters but is not in its row unless `rows_show_destination` (source:
+  tests/fixtures/vendor/enswitch-calls-missed-list.json).
 - `calls/active/list` answers one row per call leg.
 - `user/login` with `token=1` gives a session token (4.1 and later), passed as `auth_token`
   instead of the username and password; 401 once it expires. The fake can also answer as a
@@ -44,6 +50,10 @@ class FakeEnswitch:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     query_strings: list[str] = field(default_factory=list)
     unbounded_missed_queries: int = 0
+    # calls/missed/list queries without all of start, end, dtype and dnumber.
+    unnarrowed_missed_queries: int = 0
+    # Add `dtype` and `dnumber` to missed-call rows (undocumented; off as documented).
+    rows_show_destination: bool = False
     # Answer every authenticated request with this handler instead (malformed replies).
     reply_override: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
     # Send replies chunked, without a Content-Length.
@@ -52,13 +62,29 @@ class FakeEnswitch:
     login: str = "token"
     token_lifetime: int = 3600
     tokens: dict[str, float] = field(default_factory=dict)
+    # Each missed call's (dtype, dnumber), by the id of its row.
+    _destinations: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def add_missed_call(
-        self, when: float, callerid: str, **extra: Any
+        self,
+        when: float,
+        callerid: str,
+        *,
+        destination: str | None = None,
+        dtype: str = "phone",
+        **extra: Any,
     ) -> dict[str, Any]:
-        """Record a missed call at Unix time `when`."""
+        """Record a missed call at Unix time `when` to a destination.
+
+        The row holds `time` and `callerid` as documented, and `extra` fields beyond
+        them if a test gives some. The destination (`dtype`, and the number called)
+        filters queries, kept beside the row: `destination`, else a `dnumber` the test
+        put in the row.
+        """
         row = {"time": int(when), "callerid": callerid, **extra}
         self.missed.append(row)
+        called = destination if destination is not None else extra.get("dnumber", "")
+        self._destinations[id(row)] = (dtype, str(called))
         return row
 
     def start_call(
@@ -194,12 +220,17 @@ class FakeEnswitch:
     def _missed(self, params: dict[str, str]) -> list[dict[str, Any]]:
         if "start" not in params or "end" not in params:
             self.unbounded_missed_queries += 1
+        if not {"start", "end", "dtype", "dnumber"} <= params.keys():
+            self.unnarrowed_missed_queries += 1
         start = int(params.get("start", 0))
         end = int(params.get("end", time.time()))
+        dtype = params.get("dtype", "")
+        dnumber = params.get("dnumber", "")
         rows = [
-            row
+            self._shown(row)
             for row in self.missed
-            if start <= int(row["time"])
+            if self._goes_to(row, dtype, dnumber)
+            and start <= int(row["time"])
             and (
                 int(row["time"]) <= end
                 if self.end_inclusive
@@ -212,6 +243,16 @@ class FakeEnswitch:
             reverse=params.get("descending") == "1",
         )
         return rows
+
+    def _goes_to(self, row: dict[str, Any], dtype: str, dnumber: str) -> bool:
+        to_type, to_number = self._destinations.get(id(row), ("", ""))
+        return dtype in ("", to_type) and dnumber in ("", to_number)
+
+    def _shown(self, row: dict[str, Any]) -> dict[str, Any]:
+        if not self.rows_show_destination or id(row) not in self._destinations:
+            return row
+        dtype, dnumber = self._destinations[id(row)]
+        return {"dtype": dtype, "dnumber": dnumber, **row}
 
     def _answer(
         self, code: int, key: str = "", message: str = "OK", data: Any = None

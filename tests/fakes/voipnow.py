@@ -6,9 +6,17 @@
 - `GET /uapi/phoneCalls/{userId}/{extension}` -> `{"entry": [PhoneCall, ...], "totalResults":
   N, "startIndex": i, "itemsPerPage": n}`, 204 when there are none; one PhoneCall may carry
   several `phoneCallView` entries (one per extension that sees the call).
-- `GET /uapi/cdr/{userId}` -> the call history, filtered by `startDate`/`endDate` (ISO 8601),
-  `disposition`, `flow`; `entry` is keyed by id, as in the vendor's example.
-- `count` above 5000 or `startIndex` outside 0..4999: 400 `{"error": {"code", "message"}}`.
+- `GET /uapi/cdr/{userId}` -> the call history, filtered by `startDate`/`endDate`,
+  `disposition`, `flow`, sorted by `sortOrder` (ascending unless told); `entry` is keyed by
+  id, as in the vendor's example. The dates are local date-times without a zone, as
+  4PSA's own client sends them (`2024-10-05T00:00:00`), read in the server's `zone`;
+  how a server reads a zone written after them is not documented, and this one reads
+  the date-time's digits in its own zone whatever follows them (inferred, the worst
+  case). Rows are stamped with their offset from UTC in that zone.
+- `count` or `startIndex` above 4999 (the pages: "lower than 5000"; 4PSA's client caps
+  both at 4999), or `count` below 1: 400 `{"error": {"code", "message"}}`.
+- `clock_offset`: how far the server's clock is ahead of ours (behind if negative), for
+  the history's stamps; Call Events carry no time.
 - Variations the docs show: `entry` as a list or an object, `callerId` or `callerID`,
   numbers as strings or ints, null fields left out.
 - `GET /uapi/extensions/{userId}/{extension}/presence` -> the user's phone extensions
@@ -38,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 import itertools
 import secrets
 import time
@@ -54,6 +62,8 @@ _ids = itertools.count(1)
 # PhoneCallEvent types: Dial-In, Dial-Out, Hangup, Answer (incoming), Answer (outgoing).
 DIAL_IN, DIAL_OUT, HANGUP, ANSWER_IN, ANSWER_OUT = "0", "1", "2", "3", "4"
 EVENT_TYPES = (DIAL_IN, DIAL_OUT, HANGUP, ANSWER_IN, ANSWER_OUT)
+# `count` and `startIndex` must be lower than this.
+MAX_COUNT = 5000
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class _LiveCall:
     remote: str
     outgoing: bool
     params: dict[str, str]
+    started: float
     answered: bool = False
 
 
@@ -91,6 +102,12 @@ class FakeVoipnow:
     client_secret: str = "vn-client-secret-91b2"
     expires_in: int = 3600
     entry_as_object: bool = False
+    # The zone the server reads zone-less dates in and stamps its rows in.
+    zone: tzinfo = UTC
+    # Seconds the server's clock is ahead of ours.
+    clock_offset: float = 0.0
+    # False: the history comes oldest first whatever `sortOrder` asks.
+    honours_sort_order: bool = True
     caller_key: str = "callerId"
     numbers_as_int: bool = False
     forbidden: bool = False
@@ -174,12 +191,13 @@ class FakeVoipnow:
         flow: int = 8,
         caller_name: str | None = None,
     ) -> dict[str, Any]:
-        """Record a finished call; disposition 3 (NO ANSWER) with flow 8 is missed."""
+        """Record a finished call; disposition 3 (NO ANSWER) with flow 8 is missed.
+
+        `when` is by the server's clock.
+        """
         row: dict[str, Any] = {
             "id": f"cdr{next(_ids):06d}",
-            "startDate": datetime.fromtimestamp(when, UTC).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            ),
+            "startDate": datetime.fromtimestamp(int(when), self.zone).isoformat(),
             "extension": extension,
             "source": [self._number(caller)],
             "destination": [self._number(extension.split("*")[-1])],
@@ -243,7 +261,7 @@ class FakeVoipnow:
                 "CalledNumber": did or extension,
             }
         params["CallID"] = call_id
-        self.live[call_id] = _LiveCall(extension, remote, outgoing, params)
+        self.live[call_id] = _LiveCall(extension, remote, outgoing, params, time.time())
         await self.deliver(
             extension,
             DIAL_OUT if outgoing else DIAL_IN,
@@ -270,8 +288,9 @@ class FakeVoipnow:
         call = self.live.pop(call_id)
         status = status or ("ANSWER" if call.answered else "NOANSWER")
         self.end_call(call_id)
+        # The history stamps a call with when it began, by the server's clock.
         self.add_history(
-            time.time(),
+            call.started + self.clock_offset,
             call.remote,
             call.extension,
             disposition=0 if call.answered else 3,
@@ -374,9 +393,9 @@ class FakeVoipnow:
             start = int(request.query.get("startIndex", "0"))
         except ValueError:
             return _error(400, "count_invalid", "count must be numeric")
-        if not 0 < count <= 5000:
+        if not 0 < count < MAX_COUNT:
             return _error(400, "count_invalid", "count must be lower than 5000")
-        if not 0 <= start < 5000:
+        if not 0 <= start < MAX_COUNT:
             return _error(400, "startindex_invalid", "startIndex must be below 5000")
         return None
 
@@ -417,28 +436,38 @@ class FakeVoipnow:
             return refused
         query = request.query
         try:
-            start = datetime.fromisoformat(query["startDate"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(query["endDate"].replace("Z", "+00:00"))
+            start = self._local_date(query["startDate"])
+            end = self._local_date(query["endDate"])
         except (KeyError, ValueError):
             return _error(
                 400, "filtervalue_invalid", "startDate and endDate are ISO dates"
             )
+        if query.get("sortOrder", "ascending") not in ("ascending", "descending"):
+            return _error(
+                400, "sortorder_invalid", "sortOrder is ascending or descending"
+            )
         rows = [
             row
             for row in self.history
-            if start
-            <= datetime.fromisoformat(row["startDate"].replace("Z", "+00:00"))
-            <= end
+            if start <= _stamp(row) <= end
             and (
                 "disposition" not in query
                 or str(row["disposition"]) == query["disposition"]
             )
             and ("flow" not in query or str(row["flow"]) == query["flow"])
         ]
-        rows.sort(key=lambda row: str(row["startDate"]))
+        rows.sort(
+            key=_stamp,
+            reverse=self.honours_sort_order and query.get("sortOrder") == "descending",
+        )
         if not rows:
             return web.Response(status=204)
         return self._page(request, rows)
+
+    def _local_date(self, value: str) -> datetime:
+        """Read a date-time's digits in the server's zone, whatever zone follows."""
+        digits = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return digits.replace(tzinfo=self.zone)
 
     async def _presence(self, request: web.Request) -> web.StreamResponse:
         if (refused := await self._authorised(request)) is not None:
@@ -577,6 +606,10 @@ class FakeVoipnow:
                 f"{event_type}/{event_id}"
             },
         }
+
+
+def _stamp(row: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(row["startDate"]).replace("Z", "+00:00"))
 
 
 def _extension_invalid() -> web.Response:

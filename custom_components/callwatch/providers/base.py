@@ -27,6 +27,13 @@ class CallProvider(Protocol):
     async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
         """Return the missed calls with start <= time < end, oldest first."""
 
+    def read_called_number(self, written: str) -> str | None:
+        """Read a called number the user typed as this client reads called numbers.
+
+        "Called numbers to watch" are compared with `MissedCall.called_number` in
+        this form; None if `written` holds no number.
+        """
+
 
 @runtime_checkable
 class PushingProvider(Protocol):

@@ -121,6 +121,10 @@ class TelecmiClient:
         calls.sort(key=lambda call: call.time)
         return calls
 
+    def read_called_number(self, written: str) -> str | None:
+        """Read a watched called number: E.164 where it is a phone number."""
+        return read_number(written, self.country).value
+
     def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
         """Read a webhook push; None for a push that says nothing about a call.
 

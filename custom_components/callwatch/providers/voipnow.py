@@ -10,11 +10,12 @@ mcp-voipnow) and what is inferred is said where it is used.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
+import itertools
 import re
 import time
 from typing import Any
@@ -42,9 +43,17 @@ from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 from .numbers import Number, read_number
 
 SERVICE = "VoipNow"
-# The UAPI's own bounds: at most 5000 rows a page, and a start index below 5000.
-PAGE_SIZE = 5000
-MAX_START_INDEX = 5000
+# The UAPI's bounds as 4PSA's own client applies them: `count` and `startIndex` at
+# most 4999 (the pages say "lower than 5000").
+PAGE_SIZE = 4999
+MAX_START_INDEX = 4999
+# The call history is read newest first until a page reaches back before the window:
+# a first page this small, as a quiet window needs no more, then pages of PAGE_SIZE.
+HISTORY_PAGE_SIZE = 100
+# `startDate`/`endDate` are local date-times without a zone (as 4PSA's client sends
+# them), read in a zone we cannot know: the window asked for is widened by the largest
+# UTC offset on each side, and rows are kept by their own stamps.
+ZONE_SPREAD = timedelta(hours=14)
 # A token is replaced this long before the expiry the server gave it.
 TOKEN_MARGIN = 60.0
 # PhoneCall flow: 2 local, 4 outgoing to the public network, 8 incoming from it.
@@ -182,14 +191,19 @@ class VoipnowClient:
     async def missed_calls(self, start: datetime, end: datetime) -> list[MissedCall]:
         """Return unanswered incoming calls with start <= time < end, oldest first."""
         params = {
-            "startDate": _iso(start),
-            "endDate": _iso(end),
+            "startDate": _local(start - ZONE_SPREAD),
+            "endDate": _local(end + ZONE_SPREAD),
             "disposition": "3",
             "flow": "8",
-            "sortOrder": "ascending",
+            "sortOrder": "descending",
         }
         path = f"uapi/cdr/{self._user_id}"
-        rows = await self._collection(path, params)
+        rows = await self._collection(
+            path,
+            params,
+            first_page_size=HISTORY_PAGE_SIZE,
+            done=partial(_reaches_back_before, start),
+        )
         return await off_loop(
             partial(self._missed_calls, path, rows, start, end), rows=len(rows)
         )
@@ -210,6 +224,10 @@ class VoipnowClient:
         ]
         calls.sort(key=lambda call: call.time)
         return calls
+
+    def read_called_number(self, written: str) -> str | None:
+        """Read a watched called number as calls carry it: an extension short."""
+        return _short_extension(read_number(written, self.country).value)
 
     async def register_call_events(self, url: str) -> str:
         """Have VoipNow POST to `url` as calls ring, are answered and hang up.
@@ -364,14 +382,28 @@ class VoipnowClient:
         return _required_id(event, path)
 
     async def _collection(
-        self, path: str, params: dict[str, str]
+        self,
+        path: str,
+        params: dict[str, str],
+        *,
+        first_page_size: int | None = None,
+        done: Callable[[list[dict[str, Any]]], bool] | None = None,
     ) -> list[dict[str, Any]]:
-        """GET every page of a collection; `entry` may be a list or keyed by id."""
+        """GET the pages of a collection; `entry` may be a list or keyed by id.
+
+        Every page, or until `done` says a page is the last one needed; the first
+        `first_page_size` rows long if given, the others PAGE_SIZE.
+        """
         entries: list[dict[str, Any]] = []
         start_index = 0
         while True:
             page = await self._get(
-                path, params | {"count": str(PAGE_SIZE), "startIndex": str(start_index)}
+                path,
+                params
+                | {
+                    "count": str((start_index == 0 and first_page_size) or PAGE_SIZE),
+                    "startIndex": str(start_index),
+                },
             )
             if page is None:
                 return entries
@@ -382,8 +414,10 @@ class VoipnowClient:
                 total = int(total)
             if not rows or not isinstance(total, int) or len(entries) >= total:
                 return entries
+            if done is not None and done(rows):
+                return entries
             start_index += len(rows)
-            if start_index >= MAX_START_INDEX:
+            if start_index > MAX_START_INDEX:
                 raise ProviderResponseError(
                     f"{SERVICE} has more rows in {path} than its paging can reach"
                 )
@@ -481,9 +515,7 @@ class VoipnowClient:
     def _missed_call(self, row: dict[str, Any]) -> MissedCall:
         caller = self._caller(row)
         return MissedCall(
-            time=required(
-                any_time(row, "startDate", "start", "published", "date"), "startDate"
-            ),
+            time=required(_history_time(row), "startDate"),
             caller_number=caller.value,
             caller_number_raw=caller.raw,
             caller_withheld=caller.withheld,
@@ -491,7 +523,9 @@ class VoipnowClient:
             caller_name=caller_name(
                 row, caller, "callerName", "callerIdName", "callerId", "callerID"
             ),
-            called_number=_called(row, self.country, "destination", "extension"),
+            # The extension, as the Call Events' CalledExtension gives it: the
+            # history's other numbers may be a DID where callbacks give none.
+            called_number=_called(row, self.country, "extension"),
             call_id=text(row, "id", "callId"),
             direction=CallDirection.INBOUND,
         )
@@ -555,8 +589,27 @@ class VoipnowClient:
         return token, float(lifetime)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _local(moment: datetime) -> str:
+    """Write a moment as a date-time without a zone (its UTC digits)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _history_time(row: dict[str, Any]) -> datetime | None:
+    return any_time(row, "startDate", "start", "published", "date")
+
+
+def _reaches_back_before(start: datetime, rows: list[dict[str, Any]]) -> bool:
+    """Tell whether a page, newest first, reaches back before `start`.
+
+    A page that is not newest first (a server that ignores `sortOrder`) never does:
+    then every page is read.
+    """
+    times = [moment for row in rows if (moment := _history_time(row)) is not None]
+    return (
+        bool(times)
+        and times[-1] < start
+        and all(later >= earlier for later, earlier in itertools.pairwise(times))
+    )
 
 
 def _error(payload: Any) -> str:
@@ -620,7 +673,11 @@ def _called(row: dict[str, Any], country: str | None, *fields: str) -> str | Non
     VoipNow writes an extension whole (`0003*210`: organisation, then extension) in
     some places and short (`210`) in others; one call must read alike from each.
     """
-    called = number(row, country, *fields).value
+    return _short_extension(number(row, country, *fields).value)
+
+
+def _short_extension(called: str | None) -> str | None:
+    """Return an extension in its short form (`210` for `0003*210`)."""
     if called is not None and not called.startswith("+") and "*" in called:
         return called.rsplit("*", 1)[1]
     return called
@@ -696,7 +753,13 @@ def parse_call_event(
     caller = number(
         params, country, "calleridnum", *(() if inbound else ("callerextension",))
     )
-    called = _called(params, country, "callednumber", "calleddid", "calledextension")
+    # An incoming call's called number is the extension, as the call history has
+    # it, not CalledNumber (a DID where the call came through one).
+    called = (
+        _called(params, country, "calledextension")
+        if inbound
+        else _called(params, country, "callednumber")
+    )
     missed = None
     if inbound and ended and status in _MISSED_STATUSES:
         missed = MissedCall(
@@ -708,6 +771,7 @@ def parse_call_event(
             called_number=called,
             call_id=call_id,
             direction=CallDirection.INBOUND,
+            stamped_locally=True,
         )
     return CallPush(
         account_id=account_id,
