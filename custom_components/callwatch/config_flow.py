@@ -436,7 +436,15 @@ async def _async_check_phonebook(
         return {CONF_CONTACTS_FILE: "contacts_outside_config"}
     contacts = await hass.async_add_executor_job(read_contacts_file, path, country)
     if (error := contacts.error) is None:
-        return {}
+        if (first := contacts.first_unreadable) is None:
+            return {}
+        placeholders.update(
+            path=name,
+            count=str(contacts.unreadable_contacts),
+            line=str(first.line),
+            detail=first.text,
+        )
+        return {CONF_CONTACTS_FILE: "contacts_unreadable_contacts"}
     placeholders.update(
         path=name, line=str(error.line or ""), detail=error.detail or error.reason
     )
