@@ -183,6 +183,8 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one telephony account."""
 
     VERSION = 1
+    # 2: unique ids built from the normalised host (no default port, trailing dot).
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
@@ -259,14 +261,10 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
             if account is not None:
                 await self.async_set_unique_id(account.unique_id)
                 if reconfiguring:
-                    entry = self._get_reconfigure_entry()
-                    if account.unique_id != entry.unique_id:
-                        self._abort_if_unique_id_configured()
+                    # The same account only: a new address for it, new secrets.
+                    self._abort_if_unique_id_mismatch(reason="wrong_account")
                     return self.async_update_reload_and_abort(
-                        entry,
-                        unique_id=account.unique_id,
-                        title=account.name,
-                        data=data,
+                        self._get_reconfigure_entry(), title=account.name, data=data
                     )
                 self._abort_if_unique_id_configured()
                 if provider in WEBHOOK_PROVIDERS:

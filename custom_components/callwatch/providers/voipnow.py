@@ -168,7 +168,15 @@ class VoipnowClient:
         name = f"{self._client_id}@{self.host}"
         if self.extension != "@self":
             name = f"{name} ({self.extension})"
-        return Account(unique_id=f"{name}".lower(), name=name)
+        return Account(unique_id=self.account_id, name=name)
+
+    @property
+    def account_id(self) -> str:
+        """Return the app's client id at the host (normalised), and the extension."""
+        account_id = f"{self._client_id}@{self.host}"
+        if self.extension != "@self":
+            account_id = f"{account_id} ({self.extension})"
+        return account_id.lower()
 
     async def active_calls(self) -> list[ActiveCall]:
         """Return the calls in progress: one PhoneCall is one call, whatever its views."""
