@@ -9,7 +9,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .announcer import STORAGE_VERSION, storage_key
-from .client import create_client
+from .client import async_load_number_metadata, create_client
 from .const import DOMAIN, LOGGER
 from .coordinator import CallwatchConfigEntry, CallwatchCoordinator
 from .services import async_setup_services
@@ -21,7 +21,12 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, which exist whether or not an account is loaded."""
+    """Register the actions, which exist whether or not an account is loaded.
+
+    Phone-number metadata is imported here, off the event loop, before any entry,
+    action or logbook line reads a number on it.
+    """
+    await async_load_number_metadata(hass)
     async_setup_services(hass)
     return True
 

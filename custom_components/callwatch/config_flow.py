@@ -42,7 +42,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .callers import contacts_file_path
-from .client import CLIENT_FACTORIES, create_client
+from .client import CLIENT_FACTORIES, async_load_number_metadata, create_client
 from .const import (
     CONF_API_URL,
     CONF_APP_ID,
@@ -421,6 +421,7 @@ async def _async_check_phonebook(
     is named by its line in `placeholders`.
     """
     country = user_input.get(CONF_COUNTRY) or hass.config.country
+    await async_load_number_metadata(hass)
     typed = read_typed_entries(user_input.get(CONF_PHONEBOOK), country)
     if typed.problems:
         problem = typed.problems[0]
@@ -504,6 +505,8 @@ async def _async_check_account(
     hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any]
 ) -> tuple[Account | None, dict[str, str]]:
     """Ask the provider who the credentials belong to; return it or form errors."""
+    # A flow may come before the integration is set up, and reads numbers on the loop.
+    await async_load_number_metadata(hass)
     try:
         account = await create_client(hass, data, options).account()
     except ValueError:
