@@ -141,3 +141,58 @@ def test_build_and_lookup(
     if FULL:
         # Linear: a contact costs about the same in a file four times the size.
         assert per_contact[20_000] <= 2 * per_contact[5_000]
+
+
+# One card with this many TEL lines, and one with an eighth of them.
+CARD_NUMBERS = 10_000 if FULL else 1_000
+
+
+def _one_card(numbers: int) -> str:
+    return (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Switchboard\r\n"
+        + "".join(f"TEL;type=WORK:021 {index:07d}\r\n" for index in range(numbers))
+        + "END:VCARD\r\n"
+    )
+
+
+def test_one_card_of_many_numbers(tmp_path: Path, results: Results) -> None:
+    canonical_number("021 555 0101", "NZ")
+    per_number = {}
+    for numbers in (CARD_NUMBERS // 8, CARD_NUMBERS):
+        path = tmp_path / f"card{numbers}.vcf"
+        path.write_text(_one_card(numbers), encoding="utf-8")
+        assert build_phonebook(None, path, "NZ").numbers == numbers
+        build = _median(partial(build_phonebook, None, path, "NZ"), 3)
+        per_number[numbers] = build / numbers
+        results.add(
+            "phonebook/one card",
+            f"{numbers} numbers",
+            {
+                "build_ms": round(build * 1000, 1),
+                "us_per_number": round(build / numbers * 1e6, 1),
+            },
+        )
+    ratio = per_number[CARD_NUMBERS] / per_number[CARD_NUMBERS // 8]
+    results.add("phonebook/one card", "cost of a number, 8x the lines", round(ratio, 2))
+    # Linear: a number costs about the same in a card eight times the size (it cost
+    # about eight times as much, 3 s at 8,000 lines, before the lines were mapped once).
+    assert ratio <= 2, f"{ratio:.2f}x"
+
+
+def test_a_line_cut_short_in_its_parameters(tmp_path: Path, results: Results) -> None:
+    """A TEL line cut short before its ":" costs what a whole one does, not minutes.
+
+    vobject's own pattern backtracks exponentially on such a line (3 s for 22 values);
+    the check in front of it rejects the line in linear time.
+    """
+    values = ",".join(["CELL"] * 40)
+    card = "BEGIN:VCARD\nFN:Cut Short\nTEL;TYPE={}\nEND:VCARD\n"
+    cut = tmp_path / "cut.vcf"
+    cut.write_text(card.format(values), encoding="utf-8")
+    whole = tmp_path / "whole.vcf"
+    whole.write_text(card.format(f"{values}:021 555 0109"), encoding="utf-8")
+    cut_s = _median(partial(build_phonebook, None, cut, "NZ"), 5)
+    whole_s = _median(partial(build_phonebook, None, whole, "NZ"), 5)
+    ratio = cut_s / whole_s
+    results.add("phonebook/cut short", "cut over whole", round(ratio, 2))
+    assert ratio <= 3, f"{ratio:.2f}x"

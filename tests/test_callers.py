@@ -46,6 +46,14 @@ TEL:0064-9-303-9999
 END:VCARD
 """
 
+# vobject raises a TypeError for an ENCODING given twice on a quoted-printable value.
+BAD_CARD = """BEGIN:VCARD
+VERSION:2.1
+FN:Twice Encoded
+TEL;ENCODING=QUOTED-PRINTABLE;ENCODING=QUOTED-PRINTABLE:021=20555=200199
+END:VCARD
+"""
+
 
 @pytest.fixture
 def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
@@ -196,6 +204,35 @@ async def test_a_missing_contacts_file_at_setup_is_a_repair_not_a_failure(
     assert data["caller_name"] == "Front desk"
 
 
+async def test_a_card_vobject_cannot_read_is_skipped_with_a_repair(
+    hass: HomeAssistant,
+    config_dir: Path,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config.country = "NZ"
+    contacts = config_dir / "contacts.vcf"
+    contacts.write_text(BAD_CARD + VCARD, encoding="utf-8")
+    assert await setup_entry(hass, enswitch_entry, {CONF_CONTACTS_FILE: "contacts.vcf"})
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
+    assert issue is not None
+    assert issue.translation_key == "contacts_unreadable_contacts"
+    assert issue.translation_placeholders["path"] == "contacts.vcf"
+    assert issue.translation_placeholders["count"] == "1"
+    assert issue.translation_placeholders["line"] == "1"
+    # The other cards still name callers.
+    data = await _miss(hass, enswitch, freezer, "+6493039999")
+    assert data["caller_name"] == "Zoë"
+
+    contacts.write_text(VCARD, encoding="utf-8")
+    freezer.tick(timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
+
+
 @pytest.mark.parametrize(
     ("options", "field", "error", "placeholders"),
     [
@@ -229,6 +266,12 @@ async def test_a_missing_contacts_file_at_setup_is_a_repair_not_a_failure(
             "contacts_not_vcard",
             {"path": "notes.vcf"},
         ),
+        (
+            {CONF_CONTACTS_FILE: "bad.vcf"},
+            CONF_CONTACTS_FILE,
+            "contacts_unreadable_contacts",
+            {"path": "bad.vcf", "count": "1", "line": "1"},
+        ),
     ],
 )
 async def test_the_options_form_says_what_cannot_be_read(
@@ -241,6 +284,7 @@ async def test_the_options_form_says_what_cannot_be_read(
     placeholders: dict[str, str],
 ) -> None:
     (config_dir / "notes.vcf").write_text("just some notes\n", encoding="utf-8")
+    (config_dir / "bad.vcf").write_text(BAD_CARD + VCARD, encoding="utf-8")
     assert await setup_entry(hass, enswitch_entry, {})
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     form = {

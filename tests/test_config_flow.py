@@ -196,7 +196,7 @@ async def test_reauth_with_another_account(
     assert result["reason"] == "wrong_account"
 
 
-async def test_reconfigure_to_a_new_host_keeps_the_entities(
+async def test_reconfigure_with_a_new_address_keeps_the_entities(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
@@ -224,9 +224,9 @@ async def test_reconfigure_to_a_new_host_keeps_the_entities(
         CONF_USERNAME: "alice",
         CONF_VERIFY_SSL: True,
     }
-    # The account moves to another server.
-    moved = FakeServer(enswitch.app())
-    new_url = await moved.start()
+    # The same host written another way is the same account.
+    host = enswitch_url.removeprefix("http://")
+    new_url = f"HTTP://{host.replace(':', '.:')}/"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _form(new_url, "wrong")
     )
@@ -237,7 +237,6 @@ async def test_reconfigure_to_a_new_host_keeps_the_entities(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    host = new_url.removeprefix("http://")
     assert enswitch_entry.unique_id == f"alice@{host}"
     assert enswitch_entry.title == f"alice@{host}"
     assert enswitch_entry.data[CONF_HOST] == new_url
@@ -248,24 +247,31 @@ async def test_reconfigure_to_a_new_host_keeps_the_entities(
         )
     } == entities_before
     assert hass.states.get("sensor.alice_pbx_example_com_active_calls").state == "0"
-    await moved.stop()
 
 
-async def test_reconfigure_onto_another_configured_account(
-    hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
+@pytest.mark.parametrize("change", ["host", "username"])
+async def test_reconfigure_onto_another_account_is_refused(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    enswitch_url: str,
+    change: str,
 ) -> None:
     await setup_entry(hass, enswitch_entry)
-    other = FakeServer(enswitch.app())
-    other_url = await other.start()
-    host = other_url.removeprefix("http://")
-    MockConfigEntry(domain=DOMAIN, unique_id=f"alice@{host}").add_to_hass(hass)
+    if change == "host":
+        # Alice on another Enswitch system is another account.
+        other = FakeServer(enswitch.app())
+        form = _form(await other.start())
+    else:
+        other = FakeServer(FakeEnswitch(username="bob").app())
+        form = {**_form(await other.start()), CONF_USERNAME: "bob"}
     result = await enswitch_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _form(other_url)
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
     await other.stop()
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "wrong_account"
+    assert enswitch_entry.data[CONF_HOST] == enswitch_url
+    assert enswitch_entry.unique_id == f"alice@{enswitch_url.removeprefix('http://')}"
 
 
 async def test_reconfigure_same_account(hass: HomeAssistant, enswitch_url: str) -> None:

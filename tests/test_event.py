@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
 import pytest
@@ -264,3 +265,32 @@ async def test_damaged_saved_state_is_a_warning(
     await setup_entry(hass, enswitch_entry)
     assert events == []
     assert "saved missed-call state of alice@pbx.example.com is damaged" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "data", [[], "", 0, None, {"tracker": [], "log": {}}, {"tracker": {}, "log": 3}]
+)
+async def test_saved_state_of_any_shape_is_a_warning(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    data: object,
+) -> None:
+    """Saved data that is not an object starts afresh instead of failing setup."""
+    hass_storage[storage_key(enswitch_entry.entry_id)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": storage_key(enswitch_entry.entry_id),
+        "data": data,
+    }
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    enswitch.add_missed_call(1763640000, "+64history")
+    assert await setup_entry(hass, enswitch_entry)
+    assert enswitch_entry.state is ConfigEntryState.LOADED
+    assert events == []
+    if data is not None:
+        assert (
+            "saved missed-call state of alice@pbx.example.com is damaged" in caplog.text
+        )

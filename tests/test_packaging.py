@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 import re
@@ -189,3 +190,28 @@ def test_services_yaml_matches_the_strings() -> None:
     assert set(services) == set(strings) == set(icons)
     for service, spec in services.items():
         assert set(spec["fields"]) == set(strings[service]["fields"])
+
+
+# Clocks that measure how long code took; a test that reads them would fail when the
+# machine is busy. Timing lives in benchmarks/, as ratios measured in one run.
+STOPWATCHES = {"perf_counter", "perf_counter_ns", "process_time", "thread_time"}
+WALL_CLOCKS = STOPWATCHES | {"time", "monotonic", "monotonic_ns", "time_ns"}
+
+
+def test_no_test_asserts_wall_clock_time() -> None:
+    offences = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in STOPWATCHES:
+                offences.append(f"{path.name}:{node.lineno} reads {node.attr}")
+            if isinstance(node, ast.Assert) and any(
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Attribute)
+                and inner.func.attr in WALL_CLOCKS
+                and isinstance(inner.func.value, ast.Name)
+                and inner.func.value.id == "time"
+                for inner in ast.walk(node.test)
+            ):
+                offences.append(f"{path.name}:{node.lineno} asserts a time")
+    assert offences == []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
-import time
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
@@ -405,9 +404,8 @@ def test_a_line_cut_short_in_its_parameters_is_rejected_at_once(
         f"BEGIN:VCARD\nFN:Cut Short\nTEL;TYPE={values}\nEND:VCARD\n"
         "BEGIN:VCARD\nFN:Mere Ngata\nTEL:021 555 0109\nEND:VCARD\n",
     )
-    started = time.perf_counter()
+    # Without the check this test does not end; how long it takes is in benchmarks/.
     contacts = read_contacts_file(path, "NZ")
-    assert time.perf_counter() - started < 1
     assert _names(contacts) == {"+64215550109": "Mere Ngata"}
     assert _problems(contacts) == [
         (
@@ -917,11 +915,42 @@ def test_five_thousand_contacts(tmp_path: Path) -> None:
         for index in range(5000)
     )
     path = _write(tmp_path, "contacts.vcf", cards)
-    started = time.perf_counter()
+    # How long it takes is measured in benchmarks/test_phonebook.py.
     book = build_phonebook(None, path, "NZ")
-    elapsed = time.perf_counter() - started
     assert book.numbers == 10_000
     assert book.name_for("+64210004999") == "Given4999 Surname4999"
     assert book.name_for("+6490000000") == "Given0 Surname0"
-    # Generous for a loaded CI machine; benchmarks/test_phonebook.py measures it.
-    assert elapsed < 5
+
+
+def test_a_card_vobject_raises_on_is_skipped_and_the_rest_count(
+    tmp_path: Path,
+) -> None:
+    # vobject raises a TypeError (not one of its errors) for ENCODING given twice.
+    path = _write(
+        tmp_path,
+        "twice.vcf",
+        "BEGIN:VCARD\nVERSION:2.1\nFN:Twice\n"
+        "TEL;ENCODING=QUOTED-PRINTABLE;ENCODING=QUOTED-PRINTABLE:021=20555=200199\n"
+        "END:VCARD\nBEGIN:VCARD\nFN:Mere Ngata\nTEL:021 555 0109\nEND:VCARD\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.error is None
+    assert _names(contacts) == {"+64215550109": "Mere Ngata"}
+    assert contacts.unreadable_contacts == 1
+    assert contacts.first_unreadable is not None
+    assert contacts.first_unreadable.line == 1
+    assert contacts.first_unreadable.reason == "unreadable_contact"
+
+
+def test_a_card_of_many_numbers_gives_each_its_own_line(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "many.vcf",
+        "BEGIN:VCARD\nFN:Many\n\n"
+        + "".join(f"TEL:021 {index:07d}\n" for index in range(500))
+        + "END:VCARD\n",
+    )
+    contacts = read_contacts_file(path, "NZ")
+    assert contacts.numbers == 500
+    assert contacts.entries["+64210000000"].line == 4
+    assert contacts.entries["+64210000499"].line == 503

@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.callwatch import live_calls
 from custom_components.callwatch.config_flow import SECTION_ADVANCED
 from custom_components.callwatch.const import (
     CONF_API_URL,
@@ -320,6 +321,31 @@ async def test_pushes_that_are_refused(
     await _push(client, [1, 2], HTTPStatus.BAD_REQUEST)  # type: ignore[arg-type]
     await _push(client, {"type": "balance", "appid": 1111113})
     assert hass.states.get(ACTIVE).state == "unknown"
+
+
+async def test_a_flood_of_forged_live_pushes_is_capped(
+    hass: HomeAssistant,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whoever knows the address may push: each new id is kept, up to the cap."""
+    monkeypatch.setattr(live_calls, "MAX_LIVE_CALLS", 5, raising=False)
+    await setup_entry(hass, telecmi_entry)
+    client = await hass_client_no_auth()
+    now = freezer().timestamp()
+    for index in range(20):
+        await _push(client, event_push(1111113, f"forged-{index}", "waiting", now))
+    assert hass.states.get(ACTIVE).state == "5"
+    # The newest stay; a real call pushed now counts among them.
+    kept = [call["since"] for call in hass.states.get(ACTIVE).attributes["calls"]]
+    assert len(kept) == 5
+    await _push(client, event_push(1111113, "real", "waiting", now))
+    assert hass.states.get(ACTIVE).state == "5"
+    coordinator = telecmi_entry.runtime_data
+    assert "real" in {call.call_id for call in coordinator.data.active_calls}
+    assert "forged-15" not in {call.call_id for call in coordinator.data.active_calls}
 
 
 async def test_push_by_get(

@@ -60,6 +60,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
+HOOK = "https://home.example.com/api/webhook/voipnow_hook"
+
+
 @pytest.fixture
 def client(
     voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
@@ -1016,6 +1019,8 @@ async def test_a_missed_call_is_stamped_when_it_began_ringing(
     client: VoipnowClient,
 ) -> None:
     """The call history stamps a call with its start; so does the pushed one."""
+    # Only callbacks of the extensions registered on are remembered.
+    await client.register_call_events(HOOK)
     client.parse_push(_marked("dial-in", _incoming(CallStatus="CALLING")), NOW)
     push = client.parse_push(
         _marked("hangup", _incoming(CallStatus="NOANSWER")),
@@ -1034,10 +1039,61 @@ async def test_a_missed_call_is_stamped_when_it_began_ringing(
     assert other.missed_call.time == NOW
 
 
+async def test_a_forged_callback_for_another_extension_is_not_remembered(
+    client: VoipnowClient,
+) -> None:
+    """Whose account a callback is for is checked before it is remembered."""
+    await client.register_call_events(HOOK)
+    forged = client.parse_push(
+        _marked("dial-in", _incoming(CallStatus="CALLING", CalledExtension="0003*999")),
+        NOW - timedelta(hours=1),
+    )
+    assert forged is not None
+    assert not client.owns_account(forged.account_id)
+    push = client.parse_push(_marked("hangup", _incoming(CallStatus="NOANSWER")), NOW)
+    assert push is not None
+    assert push.missed_call is not None
+    # Not stamped with the forged callback's time.
+    assert push.missed_call.time == NOW
+
+
+async def test_the_memory_of_ringing_calls_is_bounded(
+    client: VoipnowClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood of new calls forgets the oldest first, within the bound."""
+    monkeypatch.setattr(voipnow_module._CallMemory, "MAX_CALLS", 10)
+    await client.register_call_events(HOOK)
+    client.parse_push(_marked("dial-in", _incoming(CallStatus="CALLING")), NOW)
+    for index in range(10):
+        client.parse_push(
+            _marked(
+                "dial-in", _incoming(CallID=f"flood-{index}", CallStatus="CALLING")
+            ),
+            NOW + timedelta(seconds=1),
+        )
+    push = client.parse_push(
+        _marked("hangup", _incoming(CallStatus="NOANSWER")),
+        NOW + timedelta(seconds=40),
+    )
+    assert push is not None
+    assert push.missed_call is not None
+    # Forgotten: stamped when its hangup came, not when it began ringing.
+    assert push.missed_call.time == NOW + timedelta(seconds=40)
+    last = client.parse_push(
+        _marked("hangup", _incoming(CallID="flood-9", CallStatus="NOANSWER")),
+        NOW + timedelta(seconds=41),
+    )
+    assert last is not None
+    assert last.missed_call is not None
+    assert last.missed_call.time == NOW + timedelta(seconds=1)
+
+
 async def test_a_ring_group_answered_elsewhere_is_not_missed(
     client: VoipnowClient,
 ) -> None:
     """Extension 211 answers; 210's hangup of the same call is no missed call."""
+    # Only callbacks of the extensions registered on are remembered.
+    await client.register_call_events(HOOK)
     client.parse_push(_marked("dial-in", _incoming(CallStatus="CALLING")), NOW)
     answered = _incoming(CallStatus="ANSWER", CalledExtension="0003*211")
     client.parse_push(_marked("answer-in", answered), NOW + timedelta(seconds=5))

@@ -9,8 +9,8 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .announcer import STORAGE_VERSION, storage_key
-from .client import create_client
-from .const import DOMAIN
+from .client import async_load_number_metadata, create_client
+from .const import DOMAIN, LOGGER
 from .coordinator import CallwatchConfigEntry, CallwatchCoordinator
 from .services import async_setup_services
 from .webhook import async_register_call_events, async_register_webhook
@@ -21,7 +21,12 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, which exist whether or not an account is loaded."""
+    """Register the actions, which exist whether or not an account is loaded.
+
+    Phone-number metadata is imported here, off the event loop, before any entry,
+    action or logbook line reads a number on it.
+    """
+    await async_load_number_metadata(hass)
     async_setup_services(hass)
     return True
 
@@ -36,6 +41,32 @@ async def async_setup_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) ->
     coordinator.announcer.async_start()
     async_register_webhook(hass, entry)
     await async_register_call_events(hass, entry)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -> bool:
+    """Rebuild the unique id of an entry made before hosts were normalised."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        unique_id = entry.unique_id
+        try:
+            unique_id = create_client(hass, entry.data, entry.options).account_id
+        except ValueError:
+            LOGGER.warning("%s: the host cannot be read; unique id kept", entry.title)
+        if unique_id != entry.unique_id and any(
+            other.unique_id == unique_id
+            for other in hass.config_entries.async_entries(DOMAIN)
+        ):
+            # The same account added twice before: the user removes one of them.
+            LOGGER.warning(
+                "%s is the same account as another entry; remove one of them",
+                entry.title,
+            )
+            unique_id = entry.unique_id
+        hass.config_entries.async_update_entry(
+            entry, unique_id=unique_id, minor_version=2
+        )
     return True
 
 

@@ -99,20 +99,28 @@ class MissedCallAnnouncer:
 
     async def async_load(self) -> None:
         """Load what earlier runs announced, so that nothing is announced twice."""
-        stored = await self._store.async_load()
+        stored: object = await self._store.async_load()
         if stored is None:
             return
-        try:
-            # Before the log, the tracker's state was all there was.
-            self.tracker = MissedCallTracker.from_dict(stored.get("tracker", stored))
-            if "log" in stored:
-                self.log = MissedCallLog.from_dict(stored["log"])
-        except ValueError as err:
+        damage: Exception | None = None
+        if not isinstance(stored, dict):
+            damage = TypeError(f"an object was expected, not {type(stored).__name__}")
+        else:
+            try:
+                # Before the log, the tracker's state was all there was.
+                self.tracker = MissedCallTracker.from_dict(
+                    stored.get("tracker", stored)
+                )
+                if "log" in stored:
+                    self.log = MissedCallLog.from_dict(stored["log"])
+            except (ValueError, TypeError, KeyError, AttributeError) as err:
+                damage = err
+        if damage is not None:
             LOGGER.warning(
                 "The saved missed-call state of %s is damaged (%s); starting afresh: "
                 "calls already in the history will not be announced",
                 self._account,
-                err,
+                damage,
             )
 
     @callback

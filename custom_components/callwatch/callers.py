@@ -118,7 +118,30 @@ class Callers:
         )
         issue_id = f"{self._entry_id}_contacts_file"
         if (error := contacts.error) is None:
-            async_set_repair(self._hass, issue_id, None)
+            if (first := contacts.first_unreadable) is None:
+                async_set_repair(self._hass, issue_id, None)
+                return
+            LOGGER.warning(
+                "%s: %s contacts of the contacts file %s cannot be read and are "
+                "skipped (the first at line %s: %s)",
+                self._account,
+                contacts.unreadable_contacts,
+                self._contacts_name,
+                first.line,
+                first.text,
+            )
+            async_set_repair(
+                self._hass,
+                issue_id,
+                "contacts_unreadable_contacts",
+                {
+                    "account": self._account,
+                    "path": self._contacts_name,
+                    "count": str(contacts.unreadable_contacts),
+                    "line": str(first.line),
+                    "detail": first.text,
+                },
+            )
             return
         LOGGER.warning(
             "%s: the contacts file %s cannot be read (%s%s)",

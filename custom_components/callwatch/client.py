@@ -27,7 +27,13 @@ from .const import (
     CONF_REGION,
     CONF_SECRET,
 )
-from .providers import CallProvider, EnswitchClient, TelecmiClient, VoipnowClient
+from .providers import (
+    CallProvider,
+    EnswitchClient,
+    TelecmiClient,
+    VoipnowClient,
+    load_metadata,
+)
 
 type ClientFactory = Callable[
     [HomeAssistant, Mapping[str, Any], Mapping[str, Any]], CallProvider
@@ -86,6 +92,11 @@ CLIENT_FACTORIES: dict[str, ClientFactory] = {
     "telecmi": _telecmi,
     "voipnow": _voipnow,
 }
+
+
+async def async_load_number_metadata(hass: HomeAssistant) -> None:
+    """Import phonenumbers' metadata off the event loop, before numbers are read on it."""
+    await hass.async_add_import_executor_job(load_metadata)
 
 
 def create_client(

@@ -42,7 +42,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .callers import contacts_file_path
-from .client import CLIENT_FACTORIES, create_client
+from .client import CLIENT_FACTORIES, async_load_number_metadata, create_client
 from .const import (
     CONF_API_URL,
     CONF_APP_ID,
@@ -183,6 +183,8 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one telephony account."""
 
     VERSION = 1
+    # 2: unique ids built from the normalised host (no default port, trailing dot).
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
@@ -259,14 +261,10 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
             if account is not None:
                 await self.async_set_unique_id(account.unique_id)
                 if reconfiguring:
-                    entry = self._get_reconfigure_entry()
-                    if account.unique_id != entry.unique_id:
-                        self._abort_if_unique_id_configured()
+                    # The same account only: a new address for it, new secrets.
+                    self._abort_if_unique_id_mismatch(reason="wrong_account")
                     return self.async_update_reload_and_abort(
-                        entry,
-                        unique_id=account.unique_id,
-                        title=account.name,
-                        data=data,
+                        self._get_reconfigure_entry(), title=account.name, data=data
                     )
                 self._abort_if_unique_id_configured()
                 if provider in WEBHOOK_PROVIDERS:
@@ -423,6 +421,7 @@ async def _async_check_phonebook(
     is named by its line in `placeholders`.
     """
     country = user_input.get(CONF_COUNTRY) or hass.config.country
+    await async_load_number_metadata(hass)
     typed = read_typed_entries(user_input.get(CONF_PHONEBOOK), country)
     if typed.problems:
         problem = typed.problems[0]
@@ -436,7 +435,15 @@ async def _async_check_phonebook(
         return {CONF_CONTACTS_FILE: "contacts_outside_config"}
     contacts = await hass.async_add_executor_job(read_contacts_file, path, country)
     if (error := contacts.error) is None:
-        return {}
+        if (first := contacts.first_unreadable) is None:
+            return {}
+        placeholders.update(
+            path=name,
+            count=str(contacts.unreadable_contacts),
+            line=str(first.line),
+            detail=first.text,
+        )
+        return {CONF_CONTACTS_FILE: "contacts_unreadable_contacts"}
     placeholders.update(
         path=name, line=str(error.line or ""), detail=error.detail or error.reason
     )
@@ -498,6 +505,8 @@ async def _async_check_account(
     hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any]
 ) -> tuple[Account | None, dict[str, str]]:
     """Ask the provider who the credentials belong to; return it or form errors."""
+    # A flow may come before the integration is set up, and reads numbers on the loop.
+    await async_load_number_metadata(hass)
     try:
         account = await create_client(hass, data, options).account()
     except ValueError:

@@ -35,7 +35,7 @@ contacts belongs to the first of them in the file. Typed entries win over the fi
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 import csv
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -132,6 +132,12 @@ class ProblemReason(StrEnum):
     UNREADABLE_CONTACT = "unreadable_contact"
 
 
+# Problems that skip a whole contact because it cannot be read.
+_UNREADABLE_CONTACT_REASONS = frozenset(
+    {ProblemReason.UNTERMINATED_CONTACT, ProblemReason.UNREADABLE_CONTACT}
+)
+
+
 class FileErrorReason(StrEnum):
     """Why a contacts file gave no numbers, or stopped giving them."""
 
@@ -194,6 +200,9 @@ class PhonebookSource:
     # All problems, of which at most MAX_PROBLEMS are kept in `problems`.
     problem_count: int = 0
     error: ContactsFileError | None = None
+    # Contacts that could not be read at all (skipped), and the first of them.
+    unreadable_contacts: int = 0
+    first_unreadable: Problem | None = None
 
     @property
     def numbers(self) -> int:
@@ -291,6 +300,16 @@ def read_contacts_file(
     """Read a vCard or CSV contacts file; errors are returned, never raised."""
     file = Path(path)
     reader = _SourceReader(EntrySource.CONTACTS_FILE, country)
+    try:
+        return _read_contacts_file(file, reader)
+    except Exception as error:  # noqa: BLE001 - a file must not take the account down
+        return reader.failed(
+            file, FileErrorReason.FILE_UNREADABLE, f"{type(error).__name__}: {error}"
+        )
+
+
+def _read_contacts_file(file: Path, reader: _SourceReader) -> PhonebookSource:
+    """Read a contacts file into `reader`; raise only on a bug of ours or a parser's."""
     suffix = file.suffix.lower()
     if suffix not in VCARD_SUFFIXES | CSV_SUFFIXES:
         return reader.failed(file, FileErrorReason.UNSUPPORTED_FORMAT, suffix)
@@ -339,6 +358,8 @@ class _SourceReader:
         self.shared: set[str] = set()
         self.problems: list[Problem] = []
         self.problem_count = 0
+        self.unreadable_contacts = 0
+        self.first_unreadable: Problem | None = None
 
     def number_key(self, text: str) -> str | None:
         """Return the key a number is matched by, or None if it is not a number."""
@@ -380,10 +401,18 @@ class _SourceReader:
     ) -> None:
         """Record a problem; only the first MAX_PROBLEMS are kept."""
         self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS:
+        unreadable = reason in _UNREADABLE_CONTACT_REASONS
+        if unreadable:
+            self.unreadable_contacts += 1
+        if len(self.problems) < MAX_PROBLEMS or (
+            unreadable and self.first_unreadable is None
+        ):
             text = _CONTROL.sub("", _SPACES.sub(" ", text)).strip()
-            text = _shorten(text, MAX_PROBLEM_TEXT)
-            self.problems.append(Problem(line, reason, text, contact))
+            problem = Problem(line, reason, _shorten(text, MAX_PROBLEM_TEXT), contact)
+            if len(self.problems) < MAX_PROBLEMS:
+                self.problems.append(problem)
+            if unreadable and self.first_unreadable is None:
+                self.first_unreadable = problem
 
     def error(
         self,
@@ -410,6 +439,8 @@ class _SourceReader:
             problems=tuple(self.problems),
             problem_count=self.problem_count,
             error=error,
+            unreadable_contacts=self.unreadable_contacts,
+            first_unreadable=self.first_unreadable,
         )
 
 
@@ -468,19 +499,28 @@ class _CardText:
         """
         return f"BEGIN:VCARD\n{self.content}\n\nEND:VCARD"
 
-    def file_line(self, number: int | None) -> int:
-        """Return the file's line for a line number vobject gives within `text`."""
+    def line_finder(self) -> Callable[[int | None], int]:
+        """Return what gives the file's line for a line number vobject gives in `text`.
+
+        Worked out once a card, so that a card of many lines is read in linear time.
+        """
         lines = self.content.split("\n")
         if not lines[-1]:
             lines.pop()
         # 1 is BEGIN, 2 the first content line. vobject numbers the first line 0, and
         # a line after a blank line with the blank line's number: a blank line stands
-        # for the next line that is not blank.
-        index = max(number or 0, 1) - 1
-        while 0 < index <= len(lines) and not lines[index - 1].strip():
-            index += 1
-        # Past the content: the END line.
-        return self.line + min(index, len(lines) + 1)
+        # for the next line that is not blank. Past the content: the END line.
+        resolved = list(range(len(lines) + 2))
+        for index in range(len(lines), 0, -1):
+            if not lines[index - 1].strip():
+                resolved[index] = resolved[index + 1]
+        last = len(lines) + 1
+
+        def file_line(number: int | None) -> int:
+            index = max(number or 0, 1) - 1
+            return self.line + min(resolved[min(index, last)], last)
+
+        return file_line
 
 
 def _read_vcards(
@@ -491,7 +531,10 @@ def _read_vcards(
         cards += 1
         try:
             card = _card(card_text)
-        except (VObjectError, LookupError, ValueError) as error:
+        # vobject raises VObjectError, LookupError (an unknown CHARSET), ValueError
+        # (broken base64), and on some malformed lines others (a TypeError for an
+        # ENCODING given twice): any of them skips this card alone.
+        except Exception as error:  # noqa: BLE001
             if card_text.terminated:
                 _unreadable(card_text, error, reader)
             else:
@@ -539,8 +582,9 @@ def _card_texts(text: str) -> Iterator[_CardText]:
 def _card(card_text: _CardText) -> _Card:
     """Read one card with vobject; raise what vobject raises if it cannot."""
     card = _Card(card_text.position, card_text.line)
+    file_line = card_text.line_finder()
     for name, number, value in _vcard_properties(card_text.text):
-        line = card_text.file_line(number)
+        line = file_line(number)
         if name == "tel":
             card.numbers.append((line, value))
         elif name == "fn":
@@ -644,7 +688,7 @@ def _unreadable(card_text: _CardText, error: Exception, reader: _SourceReader) -
     """Report a card vobject could not read, at the line it names if it names one."""
     if isinstance(error, VObjectError):
         message = error.msg
-        line = card_text.file_line(getattr(error, "lineNumber", None))
+        line = card_text.line_finder()(getattr(error, "lineNumber", None))
     else:
         message = str(error)
         line = card_text.line

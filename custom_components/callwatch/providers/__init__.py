@@ -11,7 +11,13 @@ from .exceptions import (
     ProviderResponseError,
 )
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
-from .numbers import Number, canonical_number, number_for_reading, read_number
+from .numbers import (
+    Number,
+    canonical_number,
+    load_metadata,
+    number_for_reading,
+    read_number,
+)
 from .telecmi import TelecmiClient, TelecmiRegion
 from .voipnow import VoipnowClient
 
@@ -36,6 +42,7 @@ __all__ = [
     "TelecmiRegion",
     "VoipnowClient",
     "canonical_number",
+    "load_metadata",
     "number_for_reading",
     "read_number",
 ]

@@ -18,6 +18,10 @@ class CallProvider(Protocol):
     # The country whose national form numbers are read in (ISO 3166 alpha-2).
     country: str | None
 
+    @property
+    def account_id(self) -> str:
+        """Return the account's identity, normalised: what the entry's unique id is."""
+
     async def account(self) -> Account:
         """Check the credentials and identify the account they open."""
 

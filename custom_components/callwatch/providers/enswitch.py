@@ -100,8 +100,12 @@ class EnswitchClient:
         await self.active_calls()
         now = datetime.now(UTC)
         await self.missed_calls(now, now)
-        name = f"{self._username}@{self.host}"
-        return Account(unique_id=name.lower(), name=name)
+        return Account(unique_id=self.account_id, name=f"{self._username}@{self.host}")
+
+    @property
+    def account_id(self) -> str:
+        """Return the username at the host (normalised): Enswitch names no other id."""
+        return f"{self._username.strip()}@{self.host}".lower()
 
     async def active_calls(self) -> list[ActiveCall]:
         """Return the calls in progress, folding their legs by call id."""

@@ -130,6 +130,9 @@ def _too_large(service: str) -> ProviderResponseError:
     )
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def base_url(host: str) -> URL:
     """Turn what a user typed as host into a base URL; HTTPS unless told otherwise."""
     text = host.strip()
@@ -141,6 +144,12 @@ def base_url(host: str) -> URL:
         raise ValueError(f"Not a usable host: {host!r}") from err
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(f"Not a usable host: {host!r}")
+    # One account, one address: `PBX.example.com.`, `pbx.example.com:443` and
+    # `https://pbx.example.com/` are the same host (yarl writes the host in lower case).
+    if url.host.endswith(".") and url.host.strip("."):
+        url = url.with_host(url.host.rstrip("."))
+    if url.explicit_port and url.port == DEFAULT_PORTS[url.scheme]:
+        url = url.with_port(None)
     return url.with_path(url.path.rstrip("/")).with_query(None).with_fragment(None)
 
 

@@ -71,6 +71,15 @@ def _is_withheld(text: str) -> bool:
     return lowered in WITHHELD_MARKERS or lowered.split("@", 1)[0] in WITHHELD_MARKERS
 
 
+def load_metadata() -> None:
+    """Import every region's metadata now, which phonenumbers imports on first use.
+
+    Blocking (it imports some 250 modules): callers run it in an executor, so that no
+    number read later on an event loop imports anything there.
+    """
+    phonenumbers.PhoneMetadata.load_all()
+
+
 @lru_cache(maxsize=4096)
 def canonical_number(text: str, country: str | None) -> str | None:
     """Return the E.164 form of a phone number, or None if `text` is not one."""

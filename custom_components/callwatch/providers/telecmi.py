@@ -100,10 +100,12 @@ class TelecmiClient:
         """Check the app id and secret with a one-row query of incoming missed calls."""
         now = datetime.now(UTC)
         await self._page("missed", now, now, page=1, limit=1)
-        return Account(
-            unique_id=f"{self.region.value}_{self.app_id}".lower(),
-            name=f"TeleCMI {self.app_id}",
-        )
+        return Account(unique_id=self.account_id, name=f"TeleCMI {self.app_id}")
+
+    @property
+    def account_id(self) -> str:
+        """Return the region and the app id: the same app whatever address it has."""
+        return f"{self.region.value}_{self.app_id}".lower()
 
     async def active_calls(self) -> list[ActiveCall]:
         """TeleCMI cannot list calls in progress; they come by webhook."""

@@ -177,7 +177,15 @@ class VoipnowClient:
         name = f"{self._client_id}@{self.host}"
         if self.extension != "@self":
             name = f"{name} ({self.extension})"
-        return Account(unique_id=f"{name}".lower(), name=name)
+        return Account(unique_id=self.account_id, name=name)
+
+    @property
+    def account_id(self) -> str:
+        """Return the app's client id at the host (normalised), and the extension."""
+        account_id = f"{self._client_id}@{self.host}"
+        if self.extension != "@self":
+            account_id = f"{account_id} ({self.extension})"
+        return account_id.lower()
 
     async def active_calls(self) -> list[ActiveCall]:
         """Return the calls in progress: one PhoneCall is one call, whatever its views."""
@@ -309,7 +317,11 @@ class VoipnowClient:
         one extension of a ring group answered is not missed by the others.
         """
         push = parse_call_event(payload, now or datetime.now(UTC), self.country)
-        return None if push is None else self._ringing.follow(push)
+        if push is None or not self.owns_account(push.account_id):
+            # Another extension's callback is refused by the caller, and never
+            # remembered: a forged one must not fill the memory of calls.
+            return push
+        return self._ringing.follow(push)
 
     def owns_account(self, account_id: str) -> bool:
         """Return whether a callback for this extension is one of ours."""
@@ -688,21 +700,25 @@ class _CallMemory:
 
     # Kept this long after a call's first callback: longer than a call rings.
     KEEP = timedelta(hours=4)
+    # And at most this many calls, the oldest forgotten first: a flood of callbacks
+    # (forged ones too) costs bounded memory.
+    MAX_CALLS = 10_000
 
     def __init__(self) -> None:
+        # In the order of their first callback, which is the order of their times.
         self._began: dict[str, datetime] = {}
         self._answered: set[str] = set()
 
     def follow(self, push: CallPush) -> CallPush:
         """Return the push with what the call's earlier callbacks tell."""
         bound = push.time - self.KEEP
-        if self._began and min(self._began.values()) < bound:
-            self._began = {
-                call_id: began
-                for call_id, began in self._began.items()
-                if began >= bound
-            }
-            self._answered &= self._began.keys()
+        while self._began and (
+            len(self._began) >= self.MAX_CALLS
+            or next(iter(self._began.values())) < bound
+        ):
+            oldest = next(iter(self._began))
+            del self._began[oldest]
+            self._answered.discard(oldest)
         began = self._began.setdefault(push.call_id, push.time)
         if push.answered:
             self._answered.add(push.call_id)
