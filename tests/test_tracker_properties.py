@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+import itertools
 import json
 from typing import Any, Literal
 
@@ -238,11 +239,7 @@ def check_history(history: History) -> None:
             push = parse_push(what.push(history.skew), COUNTRY)
             assert push is not None
             assert push.missed_call is not None
-            new = (
-                [push.missed_call]
-                if tracker.take_push(now, push.missed_call, counts) is PushOutcome.NEW
-                else []
-            )
+            new = list(tracker.take_push(now, push.missed_call, counts).announce)
         elif isinstance(what, int):
             forged = parse_push(
                 {
@@ -258,7 +255,7 @@ def check_history(history: History) -> None:
             )
             assert forged is not None
             assert forged.missed_call is not None
-            outcome = tracker.take_push(now, forged.missed_call, counts)
+            outcome = tracker.take_push(now, forged.missed_call, counts).outcome
             assert outcome is PushOutcome.OUT_OF_RANGE
             new = []
         else:
@@ -344,19 +341,28 @@ def _raw_numbers(listed: MissedCall, pushed: MissedCall) -> bool:
     )
 
 
-def _shared_claims(self: MissedCallTracker, taken: Any) -> bool:
+_SAME_CALL = missed_call_tracker.same_call
+
+
+def _any_called_number(listed: MissedCall, pushed: MissedCall) -> bool:
+    return _SAME_CALL(
+        listed, replace(pushed, called_number=listed.called_number)
+    )
+
+
+def _shared_claims(self: MissedCallTracker, taken: Any) -> list[tuple[Any, Any]]:
     """Pair with the first call that looks the same, even one already claimed."""
     other = (
         missed_call_tracker.Source.PUSH
         if taken.source is missed_call_tracker.Source.LISTING
         else missed_call_tracker.Source.LISTING
     )
-    candidates = self._by_numbers[other].get(missed_call_tracker._numbers(taken.call))
+    candidates = self._by_caller[other].get(missed_call_tracker._caller(taken.call))
     for candidate in candidates or ():
         if missed_call_tracker._same(taken, candidate):
             taken.partner = candidate
-            return True
-    return False
+            break
+    return [(taken, None)]
 
 
 @pytest.mark.parametrize(
@@ -368,8 +374,15 @@ def _shared_claims(self: MissedCallTracker, taken: Any) -> bool:
         (missed_call_tracker, "PUSH_MATCH", timedelta(0)),
         # Not one to one: a call already claimed can be claimed again.
         (MissedCallTracker, "_pair", _shared_claims),
+        # The called number ignored: calls to two numbers merged.
+        (missed_call_tracker, "same_call", _any_called_number),
     ],
-    ids=["raw numbers", "window too narrow", "claims not one to one"],
+    ids=[
+        "raw numbers",
+        "window too narrow",
+        "claims not one to one",
+        "called number ignored",
+    ],
 )
 def test_mutations_of_the_matching_rule_fail(
     monkeypatch: pytest.MonkeyPatch, target: object, attribute: str, mutation: object
@@ -411,7 +424,7 @@ def test_look_alikes_in_any_order_are_counted_right(
         now = T0 + timedelta(seconds=80)
         announced = len(tracker.take_listing(now, [listed(first, "L1")], counts))
         for push in (pushed(second, "P2"), pushed(first, "P1")):
-            announced += tracker.take_push(now, push, counts) is PushOutcome.NEW
+            announced += len(tracker.take_push(now, push, counts).announce)
         now += timedelta(seconds=30)
         listing = [listed(first, "L1"), listed(second, "L2")]
         return announced + len(tracker.take_listing(now, listing, counts))
@@ -568,3 +581,137 @@ def test_state_of_the_previous_release_is_taken() -> None:
     assert (
         tracker.take_listing(T0 + timedelta(seconds=30), [again], lambda _: True) == []
     )
+
+
+LINE = "+6494561234"
+OTHER_LINE = "+6494569999"
+CALLER = "+6421000000"
+
+
+def _watching(*lines: str) -> Any:
+    """Return a filter that counts inbound calls to `lines` (all when none)."""
+    return lambda call: not lines or call.called_number in lines
+
+
+def _listed(when: datetime, called: str | None = LINE, **kwargs: Any) -> MissedCall:
+    return MissedCall(
+        time=when,
+        caller_number=CALLER,
+        caller_number_raw=CALLER,
+        called_number=called,
+        call_id=f"row-{when.timestamp()}-{called}",
+        **kwargs,
+    )
+
+
+def _pushed(when: datetime, called: str | None = None, **kwargs: Any) -> MissedCall:
+    return MissedCall(
+        time=when,
+        caller_number=CALLER,
+        caller_number_raw=CALLER.removeprefix("+"),
+        called_number=called,
+        call_id=f"push-{when.timestamp()}-{called}",
+        **kwargs,
+    )
+
+
+def _run(events: list[tuple[str, MissedCall]], counts: Any) -> list[MissedCall]:
+    """Take rows (one listing each, as polls that list them) and pushes in order."""
+    tracker = MissedCallTracker()
+    tracker.take_listing(T0, [], counts)
+    now = T0 + timedelta(minutes=10)
+    listed: list[MissedCall] = []
+    announced: list[MissedCall] = []
+    for source, call in events:
+        now += timedelta(seconds=1)
+        if source == "push":
+            announced += tracker.take_push(now, call, counts).announce
+        else:
+            listed.append(call)
+            announced += tracker.take_listing(now, listed, counts)
+    return announced
+
+
+@pytest.mark.parametrize("push_first", [True, False])
+@pytest.mark.parametrize("watched", [(), (LINE,)])
+def test_a_push_without_the_called_number_is_its_rows_call(
+    push_first: bool, watched: tuple[str, ...]
+) -> None:
+    """A push that does not say the called number pairs with the row that does.
+
+    While called numbers are watched, the push does not count by itself: its row,
+    which says the number, announces the call; the push never announces it again.
+    """
+    when = T0 + timedelta(minutes=5)
+    events = [("push", _pushed(when)), ("listing", _listed(when))]
+    announced = _run(events if push_first else events[::-1], _watching(*watched))
+    assert len(announced) == 1
+    if watched or not push_first:
+        assert announced[0].called_number == LINE
+
+
+def test_a_push_without_the_called_number_does_not_count_alone() -> None:
+    """Watching one number, a push that does not say it waits for its row."""
+    when = T0 + timedelta(minutes=5)
+    assert _run([("push", _pushed(when))], _watching(LINE)) == []
+    # Its row is to another number: not announced either.
+    events = [("push", _pushed(when)), ("listing", _listed(when, OTHER_LINE))]
+    assert _run(events, _watching(LINE)) == []
+
+
+def test_calls_to_two_numbers_are_never_one() -> None:
+    """Where both sides say the called number, different numbers are two calls."""
+    when = T0 + timedelta(minutes=5)
+    events = [("push", _pushed(when, OTHER_LINE)), ("listing", _listed(when))]
+    assert len(_run(events, _watching())) == 2
+
+
+def test_a_push_stamped_when_the_call_began_pairs_with_its_row() -> None:
+    """A TeleCMI CDR push, the wait subtracted by its reader, is its row's call.
+
+    Stamped when the caller gave up (119 to 143 s after the row's time in the
+    vendor's samples) it would not be: the reader subtracts the stated wait, the
+    tracker does not guess it (see the TeleCMI reader's tests).
+    """
+    began = T0 + timedelta(minutes=5)
+    for waited in (119, 143):
+        gave_up = began + timedelta(seconds=waited)
+        subtracted = [
+            ("listing", _listed(began)),
+            ("push", _pushed(gave_up - timedelta(seconds=waited))),
+        ]
+        assert len(_run(subtracted, _watching())) == 1
+        as_stamped = [("listing", _listed(began)), ("push", _pushed(gave_up))]
+        apart = gave_up - began > missed_call_tracker.PUSH_MATCH
+        assert len(_run(as_stamped, _watching())) == (2 if apart else 1)
+
+
+@pytest.mark.parametrize("offset", [-180, 180, 420])
+def test_a_locally_stamped_push_pairs_within_the_clock_margin(offset: int) -> None:
+    """A push stamped by our clock (VoipNow) pairs with a row up to 7 minutes apart."""
+    row = _listed(T0 + timedelta(minutes=8))
+    push = _pushed(row.time + timedelta(seconds=offset), stamped_locally=True)
+    assert len(_run([("push", push), ("listing", row)], _watching())) == 1
+    assert len(_run([("listing", row), ("push", push)], _watching())) == 1
+    provider_stamped = _pushed(row.time + timedelta(seconds=offset))
+    assert len(_run([("listing", row), ("push", provider_stamped)], _watching())) == 2
+
+
+@pytest.mark.parametrize("stamped_locally", [False, True])
+@pytest.mark.parametrize("push_called", [None, LINE])
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+def test_redials_three_minutes_apart_stay_two_calls(
+    order: tuple[int, ...], push_called: str | None, stamped_locally: bool
+) -> None:
+    """Two calls from one caller 3 minutes apart: two announcements in any order."""
+    first = T0 + timedelta(minutes=5)
+    second = first + timedelta(minutes=3)
+    events = [
+        ("listing", _listed(first)),
+        ("listing", _listed(second)),
+        ("push", _pushed(first, push_called, stamped_locally=stamped_locally)),
+        ("push", _pushed(second, push_called, stamped_locally=stamped_locally)),
+    ]
+    for watched in ((), (LINE,)):
+        announced = _run([events[index] for index in order], _watching(*watched))
+        assert len(announced) == 2, watched
