@@ -345,9 +345,7 @@ _SAME_CALL = missed_call_tracker.same_call
 
 
 def _any_called_number(listed: MissedCall, pushed: MissedCall) -> bool:
-    return _SAME_CALL(
-        listed, replace(pushed, called_number=listed.called_number)
-    )
+    return _SAME_CALL(listed, replace(pushed, called_number=listed.called_number))
 
 
 def _shared_claims(self: MissedCallTracker, taken: Any) -> list[tuple[Any, Any]]:
@@ -479,7 +477,7 @@ def test_rows_outside_the_window_are_left_to_their_windows() -> None:
     "state",
     [
         None,
-        {"version": 3},
+        {"version": 4},
         {"version": 1, "last_poll": "x", "seen": [], "latest": None},
         {"version": 1, "last_poll": None, "seen": [["k", 1, 0]], "latest": None},
         {"version": 1, "last_poll": None, "seen": [[1, 1, 1]], "latest": None},
@@ -491,6 +489,22 @@ def test_rows_outside_the_window_are_left_to_their_windows() -> None:
         {"version": 1, "last_poll": None, "seen": [], "latest": None, "pushed": [7]},
         {"version": 1, "seen": [], "latest": None},
         {"version": 2, "last_poll": None, "latest": None},
+        {"version": 3, "last_poll": None, "latest": None, "calls": [], "held": {}},
+        {"version": 3, "last_poll": None, "latest": None, "calls": [], "held": [1]},
+        {
+            "version": 3,
+            "last_poll": None,
+            "latest": None,
+            "calls": [],
+            "held": [{"call": {"time": 1, "direction": "inbound"}, "catch_up": 1}],
+        },
+        {
+            "version": 3,
+            "last_poll": None,
+            "latest": None,
+            "calls": [],
+            "held": [{"call": [], "catch_up": True}],
+        },
         {"version": 2, "last_poll": None, "latest": None, "calls": [5]},
         {"version": 2, "last_poll": None, "latest": None, "calls": [{"key": 1}]},
         {
@@ -715,3 +729,66 @@ def test_redials_three_minutes_apart_stay_two_calls(
     for watched in ((), (LINE,)):
         announced = _run([events[index] for index in order], _watching(*watched))
         assert len(announced) == 2, watched
+
+
+def test_state_of_version_2_is_migrated() -> None:
+    """Keys of calls without an id were built from numbers read with a country."""
+    row_ms = T0_MS - 60_000
+    state = {
+        "version": 2,
+        "last_poll": T0_MS,
+        "latest": None,
+        "calls": [
+            {
+                "key": f"inbound|{row_ms}|+6494561234|+6498001000",
+                "source": "listing",
+                "partner": None,
+                "call": {
+                    "time": row_ms,
+                    "caller_number": "+6494561234",
+                    "caller_number_raw": "094561234",
+                    "called_number": "+6498001000",
+                    "direction": "inbound",
+                },
+            }
+        ],
+    }
+    tracker = MissedCallTracker.from_dict(state)
+    # Read again with another country: the canonical numbers differ, the key not.
+    again = MissedCall(
+        time=T0 - timedelta(minutes=1),
+        caller_number="+6194561234",
+        caller_number_raw="094561234",
+        called_number="+6198001000",
+    )
+    now = T0 + timedelta(seconds=30)
+    assert tracker.take_listing(now, [again], lambda _: True) == []
+    assert tracker.as_dict()["version"] == missed_call_tracker.STATE_VERSION
+
+
+def test_held_calls_are_saved_in_order_and_bounded() -> None:
+    """Calls held while Home Assistant starts survive a save, oldest first, bounded."""
+    tracker = MissedCallTracker()
+    calls = [
+        MissedCall(time=T0 + timedelta(seconds=second), caller_number=f"+64{second}")
+        for second in range(missed_call_tracker.MAX_HELD + 5, 0, -1)
+    ]
+    assert tracker.hold(calls[:2], catch_up=True) == 0
+    assert tracker.hold(calls[2:], catch_up=False) == 5
+    restored = MissedCallTracker.from_dict(json.loads(json.dumps(tracker.as_dict())))
+    released = restored.release()
+    assert [call for call, _ in released] == sorted(calls, key=lambda c: c.time)[5:]
+    assert [catch_up for _, catch_up in released[-2:]] == [True, True]
+    assert restored.release() == []
+
+
+def test_a_clock_behind_the_cursor_asks_around_the_cursor() -> None:
+    """The cursor never moves back; the window is neither empty nor hours back."""
+    tracker = MissedCallTracker()
+    tracker.take_listing(T0, [], lambda _: True)
+    behind = T0 - timedelta(hours=3)
+    tracker.take_listing(behind, [], lambda _: True)
+    assert tracker.last_poll == T0
+    window = tracker.window(behind)
+    assert window.start == T0 - OVERLAP
+    assert window.end == T0 + CLOCK_MARGIN
