@@ -5,30 +5,36 @@ Free of Home Assistant and of any provider, so that it can be tested on its own.
 Each poll asks the provider for the window [previous poll - OVERLAP, now + CLOCK_MARGIN).
 The overlap catches calls that the provider records late (a call is logged when it stops
 ringing, with the time it started) or stamps with a clock running behind ours; the margin
-catches calls stamped by a clock running ahead.
+catches calls stamped by a clock running ahead. The cursor (the previous poll) never
+moves backwards: a clock set back asks again around it, not around the earlier time.
 
 A call reaches us listed by a poll, pushed by the provider, or both, in any order. The
 rule for "is this the same call" (`same_call`), used for both:
 - Within one source (listing with listing, push with push), calls are compared by key:
-  their id where they have one, else what they show (time, direction, numbers). A
-  different id is a different call, never merged. The same id twice in one listing is one
-  call; rows without ids that look alike are as many calls as the listing shows.
+  their id where they have one, else the direction, the time and the caller's number as
+  given (nothing an option changes). A different id is a different call, never merged.
+  The same id twice in one listing is one call; rows without ids that share a key are
+  as many calls as the listing shows.
 - Across sources (ids of a listing and of a push are never compared), a pushed call and a
-  listed row may be the same call when direction and numbers (in canonical form) are
-  equal and their times are at most PUSH_MATCH apart. They are paired one to one: each
-  claims at most one of the other source, the nearest in time that is free or whose
-  partner can move to another (an augmenting path), so that look-alike calls arriving in
-  any order end up paired as many as can be. A call that finds a partner is the partner's
-  call, and is not announced again; one that does not is announced.
-A call announced stays announced whatever arrives later: a row returned again by a later
-window, a push retried or repeated, the other source's copy of it.
+  listed row may be the same call when direction and caller's number (canonical) are
+  equal, their called numbers are equal or either is unknown, and their times are at
+  most PUSH_MATCH apart (PUSH_MATCH + CLOCK_MARGIN when either was stamped by our
+  clock). They are paired one to one: each claims at most one of the other source, the
+  nearest in time that is free or whose partner can move to another (an augmenting
+  path), so that look-alike calls arriving in any order end up paired as many as can be.
+A pair, or a call alone, is announced once: when its first member that counts (the
+user's filter, applied as it arrives) arrives. A push that does not say the called
+number does not count while called numbers are watched; its row is announced then, if it
+counts. A call announced stays announced whatever arrives later: a row returned again by
+a later window, a push retried or repeated, the other source's copy of it.
 
 Only what a later window or an accepted push can still bring back is remembered: the
 state is bounded by the calls of the overlap, not by the history. A push is accepted only
-when stamped within [now - OVERLAP, now + CLOCK_MARGIN]: one from further back (a retry
-after the overlap) is left to the polls, which see that span; one from the future (a
-skewed clock, a forged push) is announced by the poll that lists it, if one does, and
-never becomes the latest missed call early.
+when stamped within [now - OVERLAP, now + CLOCK_MARGIN] (now at least the cursor): one
+from further back (a retry after the overlap) is left to the polls, which see that span;
+one from the future (a skewed clock, a forged push) is announced by the poll that lists
+it, if one does, and never becomes the latest missed call early. A push stamped by our
+clock while that clock is behind the cursor is left to the polls too.
 """
 
 from __future__ import annotations
@@ -94,6 +100,8 @@ class _Known:
     key: str
     source: Source
     partner: _Known | None = field(default=None, repr=False)
+    # Whether the call counted (the user's filter) when it arrived.
+    counted: bool = True
 
 
 # The partner of a call whose copy is already forgotten: it stays paired for good.
@@ -113,11 +121,9 @@ def _pair_id(item: _Known, partner: _Known | None) -> frozenset[int]:
     return frozenset({id(item), id(partner)} if partner is not None else {id(item)})
 
 
-def _counts_together(item: _Known, partner: _Known | None, counts: Counts) -> bool:
-    """Tell whether a call or its partner counts; a forgotten partner was announced."""
-    if partner is _FORGOTTEN:
-        return True
-    return counts(item.call) or (partner is not None and counts(partner.call))
+def _counted(item: _Known, partner: _Known | None) -> bool:
+    """Tell whether a call or its partner counted when it arrived."""
+    return item.counted or (partner is not None and partner.counted)
 
 
 def same_call(listed: MissedCall, pushed: MissedCall) -> bool:
@@ -245,8 +251,11 @@ class MissedCallTracker:
         That is the pushed call when it is new and counts; rarely another call, when
         the push shows that look-alike calls paired as one are two.
         """
-        if self.last_poll is not None:
-            now = max(now, self.last_poll)
+        if self.last_poll is not None and now < self.last_poll:
+            # Our clock is behind the time it had reached: a stamp it gave is wrong.
+            if call.stamped_locally:
+                return PushTaken(PushOutcome.OUT_OF_RANGE)
+            now = self.last_poll
         if not now - OVERLAP <= call.time <= now + CLOCK_MARGIN:
             return PushTaken(PushOutcome.OUT_OF_RANGE)
         if call.key in self._pushed:
@@ -271,17 +280,18 @@ class MissedCallTracker:
         announced then if it counts. Pairing may rearrange look-alike pairs; as many
         calls are announced as pairs and lone calls that count were added.
         """
-        if counts(taken.call):
+        taken.counted = counts(taken.call)
+        if taken.counted:
             self._note_latest(taken.call)
         before = self._pair(taken)
         old_pairs = {
             _pair_id(item, partner)
             for item, partner in before
-            if item is not taken and _counts_together(item, partner, counts)
+            if item is not taken and _counted(item, partner)
         }
         new_pairs: dict[frozenset[int], _Known] = {}
         for item, _ in before:
-            if _counts_together(item, item.partner, counts):
+            if _counted(item, item.partner):
                 new_pairs.setdefault(_pair_id(item, item.partner), item)
         added = len(new_pairs) - len(old_pairs)
         if added <= 0:
@@ -298,7 +308,7 @@ class MissedCallTracker:
         announce: list[MissedCall] = []
         for member in fresh[:added]:
             partner = member.partner
-            if counts(member.call) or partner is None or partner is _FORGOTTEN:
+            if member.counted or partner is None or partner is _FORGOTTEN:
                 announce.append(member.call)
             else:
                 announce.append(partner.call)
@@ -402,6 +412,7 @@ class MissedCallTracker:
                         else index.get(id(item.partner), -1)
                     ),
                     "call": missed_call_to_dict(item.call),
+                    "counted": item.counted,
                 }
                 for item in known
             ],
@@ -515,9 +526,16 @@ def _known_from_dict(record: Any) -> _Known:
     if not isinstance(record, dict):
         raise TypeError("a remembered call is not an object")
     key = record["key"]
-    if not isinstance(key, str):
+    # Calls saved before this was kept were settled: counted, so not announced again.
+    counted = record.get("counted", True)
+    if not isinstance(key, str) or not isinstance(counted, bool):
         raise TypeError("malformed remembered call")
-    return _Known(missed_call_from_dict(record["call"]), key, Source(record["source"]))
+    return _Known(
+        missed_call_from_dict(record["call"]),
+        key,
+        Source(record["source"]),
+        counted=counted,
+    )
 
 
 def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:
