@@ -965,3 +965,21 @@ def test_a_clock_behind_the_cursor_asks_around_the_cursor() -> None:
     window = tracker.window(behind)
     assert window.start == T0 - OVERLAP
     assert window.end == T0 + CLOCK_MARGIN
+
+
+def test_a_clock_ahead_then_set_back_loses_what_it_skipped() -> None:
+    """The README's bound: windows asked for in a clock's future are not asked again.
+
+    A clock an hour ahead polls, then NTP sets it back: the cursor stays an hour ahead,
+    so a call missed meanwhile (by the provider's right clock) is not found. Only a
+    clock within CLOCK_MARGIN of the provider's is promised every call.
+    """
+    tracker = MissedCallTracker()
+    tracker.take_listing(T0, [], lambda _: True)
+    tracker.take_listing(T0 + timedelta(hours=1), [], lambda _: True)
+    call = MissedCall(time=T0 + timedelta(minutes=1), caller_number="+641")
+    for minutes in range(2, 120, 5):
+        now = T0 + timedelta(minutes=minutes)
+        window = tracker.window(now)
+        listed = [call] if window.start <= call.time < window.end else []
+        assert tracker.take_listing(now, listed, lambda _: True) == []
