@@ -10,6 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant import loader
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -146,3 +147,108 @@ async def test_a_restart_through_start_up_reaches_an_automation_once(
         assert restarted.states.get(COUNTER).state == "3"
         await restarted.config_entries.async_unload(entry.entry_id)
         await restarted.async_stop()
+
+
+async def test_live_calls_found_during_start_up_are_not_catch_ups(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A restart within the poll interval is no gap: its calls keep `catch_up: false`."""
+    await setup_entry(hass, enswitch_entry)
+    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
+    freezer.tick(timedelta(seconds=20))
+    enswitch.add_missed_call(freezer().timestamp() - 5, "+6492220000", uniqueid="u2")
+
+    hass.set_state(CoreState.not_running)
+    await _set_up_automation(hass)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
+    await hass.async_block_till_done()
+    assert events == []
+
+    await _start(hass, freezer)
+    assert [event.data["catch_up"] for event in events] == [False]
+    assert hass.states.get(EVENT).attributes["catch_up"] is False
+    assert hass.states.get(COUNTER).state == "1"
+
+
+async def _restart(
+    hass_storage: dict[str, Any],
+    saved: dict[str, Any],
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> list[tuple[str, bool]]:
+    """Start a second Home Assistant from `saved`; return what it announced."""
+    hass_storage[storage_key(entry.entry_id)] = saved
+    async with async_test_home_assistant(
+        initial_state=CoreState.not_running
+    ) as restarted:
+        restarted.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        await _set_up_automation(restarted)
+        events = async_capture_events(restarted, EVENT_MISSED_CALL)
+        again = MockConfigEntry(
+            domain=entry.domain,
+            entry_id=entry.entry_id,
+            title=entry.title,
+            unique_id=entry.unique_id,
+            data=dict(entry.data),
+        )
+        again.add_to_hass(restarted)
+        assert await restarted.config_entries.async_setup(again.entry_id)
+        await restarted.async_block_till_done()
+        await _start(restarted, freezer)
+        await next_poll(restarted, freezer)
+        announced = [
+            (event.data["caller_number"], event.data["catch_up"]) for event in events
+        ]
+        assert restarted.states.get(COUNTER).state == str(len(events))
+        await restarted.config_entries.async_unload(again.entry_id)
+        await restarted.async_stop()
+    return announced
+
+
+@pytest.mark.parametrize("how", ["stop", "power cut"])
+async def test_calls_held_when_start_up_is_cut_short_are_announced_next_run(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    how: str,
+) -> None:
+    """Held, not yet announced, and saved so: the next run announces them once.
+
+    A stop does not announce them (automations may no longer run while Home
+    Assistant stops); a power cut after the state was saved cannot.
+    """
+    await setup_entry(hass, enswitch_entry)
+    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
+    freezer.tick(timedelta(hours=2))
+    now = freezer().timestamp()
+    enswitch.add_missed_call(now - 3600, "+6491110000", uniqueid="u1")
+    enswitch.add_missed_call(now - 60, "+6492220000", uniqueid="u2")
+
+    hass.set_state(CoreState.starting)
+    await _set_up_automation(hass)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
+    await hass.async_block_till_done()
+    key = storage_key(enswitch_entry.entry_id)
+    if how == "stop":
+        await hass.async_stop()
+    else:
+        # The state is saved within 10 s of finding the calls; then the power goes.
+        freezer.tick(timedelta(seconds=11))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    saved = copy.deepcopy(hass_storage[key])
+    assert events == []
+    await hass.config_entries.async_unload(enswitch_entry.entry_id)
+
+    freezer.tick(timedelta(minutes=1))
+    assert await _restart(hass_storage, saved, enswitch_entry, freezer) == [
+        ("+6491110000", True),
+        ("+6492220000", True),
+    ]

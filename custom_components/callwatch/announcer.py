@@ -21,7 +21,13 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, EVENT_MISSED_CALL, LOGGER
 from .missed_call_log import MissedCallLog
-from .missed_call_tracker import Counts, MissedCallTracker, PushOutcome, Window
+from .missed_call_tracker import (
+    MAX_HELD,
+    Counts,
+    MissedCallTracker,
+    PushOutcome,
+    Window,
+)
 from .providers import ActiveCall, MissedCall
 
 STORAGE_VERSION = 1
@@ -80,9 +86,9 @@ class MissedCallAnnouncer:
         )
         self._save_due: float | None = None
         self._listeners: list[Announcement] = []
-        # Calls found before the entry's entities are set up, and while Home Assistant
-        # starts, with whether each is a catch-up: announced by `async_start`.
-        self._held: list[tuple[MissedCall, bool]] | None = []
+        # Until the entry's entities are set up and Home Assistant has started, calls
+        # found are held in the tracker (and saved) with whether each is a catch-up.
+        self._holding = True
         self._unsub_start: CALLBACK_TYPE | None = None
         self._refused_pushes = 0
         self.announced = 0
@@ -95,7 +101,7 @@ class MissedCallAnnouncer:
     @property
     def held(self) -> int:
         """Return how many calls wait for Home Assistant to finish starting."""
-        return len(self._held or ())
+        return len(self.tracker.held)
 
     async def async_load(self) -> None:
         """Load what earlier runs announced, so that nothing is announced twice."""
@@ -127,8 +133,9 @@ class MissedCallAnnouncer:
     def async_start(self) -> None:
         """Start announcing, once the entities are set up to trigger for the calls.
 
-        What was found before is announced now; while Home Assistant starts, once it
-        has started and automations listen, each call then a catch-up.
+        What was found before (in this run, or held by one that stopped before Home
+        Assistant had started) is announced now, or once Home Assistant has started
+        and automations listen; each call with the catch-up its poll worked out.
         """
         if self._hass.state is CoreState.running:
             self._release()
@@ -136,15 +143,15 @@ class MissedCallAnnouncer:
             self._unsub_start = async_at_started(self._hass, self._release_soon)
 
     async def async_shutdown(self) -> None:
-        """Announce what is still held, and write the state now rather than later.
+        """Write the state now rather than later.
 
-        Held calls count as announced once saved: better early than never.
+        Calls still held stay held in it: automations may no longer run while Home
+        Assistant stops, so the next run announces them.
         """
         if self._unsub_start is not None:
             self._unsub_start()
-        if self._held:
-            self._release(catch_up=self._hass.state is not CoreState.running)
-        if self.tracker.last_poll is not None:
+            self._unsub_start = None
+        if self.tracker.last_poll is not None or self.tracker.held:
             await self._store.async_save(self._state())
             self._save_due = None
 
@@ -198,7 +205,7 @@ class MissedCallAnnouncer:
     @callback
     def async_take_push(self, call: MissedCall) -> bool:
         """Take a missed call the provider pushed; return whether it was new."""
-        outcome = self.tracker.take_push(dt_util.utcnow(), call, self._counts)
+        outcome, announce = self.tracker.take_push(dt_util.utcnow(), call, self._counts)
         if outcome is PushOutcome.OUT_OF_RANGE:
             self._refused_pushes += 1
             if self._refused_pushes == 1:
@@ -210,15 +217,20 @@ class MissedCallAnnouncer:
                 )
             return False
         self._save_within(SAVE_AFTER_ANNOUNCEMENT)
-        if outcome is not PushOutcome.NEW:
-            return False
-        self._announce([call], catch_up=False)
-        return True
+        self._announce(list(announce), catch_up=False)
+        return call in announce
 
     @callback
     def _announce(self, calls: list[MissedCall], *, catch_up: bool) -> None:
-        if self._held is not None:
-            self._held.extend((call, catch_up) for call in calls)
+        if self._holding:
+            if dropped := self.tracker.hold(calls, catch_up):
+                LOGGER.warning(
+                    "%s: more than %s missed calls found while Home Assistant "
+                    "starts; the %s oldest are not announced",
+                    self._account,
+                    MAX_HELD,
+                    dropped,
+                )
             return
         for call in calls:
             self._fire(call, catch_up)
@@ -229,19 +241,18 @@ class MissedCallAnnouncer:
 
     @callback
     def _release_started(self, _now: datetime) -> None:
-        """Announce what start-up found: each call is a catch-up."""
-        self._release(catch_up=True)
+        self._release()
 
     @callback
-    def _release(self, *, catch_up: bool = False) -> None:
-        """Announce what was held, oldest first."""
+    def _release(self) -> None:
+        """Announce what was held, oldest first, and save that it was."""
         self._unsub_start = None
-        held, self._held = self._held or [], None
-        for call, was_catch_up in sorted(
-            held, key=lambda item: (item[0].time, item[0].key)
-        ):
-            self._fire(call, catch_up or was_catch_up)
+        self._holding = False
+        held = self.tracker.release()
+        for call, catch_up in held:
+            self._fire(call, catch_up)
         if held:
+            self._save_within(SAVE_AFTER_ANNOUNCEMENT)
             self._on_change()
 
     @callback

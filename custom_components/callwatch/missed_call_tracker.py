@@ -5,40 +5,47 @@ Free of Home Assistant and of any provider, so that it can be tested on its own.
 Each poll asks the provider for the window [previous poll - OVERLAP, now + CLOCK_MARGIN).
 The overlap catches calls that the provider records late (a call is logged when it stops
 ringing, with the time it started) or stamps with a clock running behind ours; the margin
-catches calls stamped by a clock running ahead.
+catches calls stamped by a clock running ahead. The cursor (the previous poll) never
+moves backwards: a clock set back asks again around it, not around the earlier time.
 
 A call reaches us listed by a poll, pushed by the provider, or both, in any order. The
 rule for "is this the same call" (`same_call`), used for both:
 - Within one source (listing with listing, push with push), calls are compared by key:
-  their id where they have one, else what they show (time, direction, numbers). A
-  different id is a different call, never merged. The same id twice in one listing is one
-  call; rows without ids that look alike are as many calls as the listing shows.
+  their id where they have one, else the direction, the time and the caller's number as
+  given (nothing an option changes). A different id is a different call, never merged.
+  The same id twice in one listing is one call; rows without ids that share a key are
+  as many calls as the listing shows.
 - Across sources (ids of a listing and of a push are never compared), a pushed call and a
-  listed row may be the same call when direction and numbers (in canonical form) are
-  equal and their times are at most PUSH_MATCH apart. They are paired one to one: each
-  claims at most one of the other source, the nearest in time that is free or whose
-  partner can move to another (an augmenting path), so that look-alike calls arriving in
-  any order end up paired as many as can be. A call that finds a partner is the partner's
-  call, and is not announced again; one that does not is announced.
-A call announced stays announced whatever arrives later: a row returned again by a later
-window, a push retried or repeated, the other source's copy of it.
+  listed row may be the same call when direction and caller's number (canonical) are
+  equal, their called numbers are equal or either is unknown, and their times are at
+  most PUSH_MATCH apart (PUSH_MATCH + CLOCK_MARGIN when either was stamped by our
+  clock). They are paired one to one: each claims at most one of the other source, the
+  nearest in time that is free or whose partner can move to another (an augmenting
+  path), so that look-alike calls arriving in any order end up paired as many as can be.
+A pair, or a call alone, is announced once: when its first member that counts (the
+user's filter, applied as it arrives) arrives. A push that does not say the called
+number does not count while called numbers are watched; its row is announced then, if it
+counts. A call announced stays announced whatever arrives later: a row returned again by
+a later window, a push retried or repeated, the other source's copy of it.
 
 Only what a later window or an accepted push can still bring back is remembered: the
 state is bounded by the calls of the overlap, not by the history. A push is accepted only
-when stamped within [now - OVERLAP, now + CLOCK_MARGIN]: one from further back (a retry
-after the overlap) is left to the polls, which see that span; one from the future (a
-skewed clock, a forged push) is announced by the poll that lists it, if one does, and
-never becomes the latest missed call early.
+when stamped within [now - OVERLAP, now + CLOCK_MARGIN] (now at least the cursor): one
+from further back (a retry after the overlap) is left to the polls, which see that span;
+one from the future (a skewed clock, a forged push) is announced by the poll that lists
+it, if one does, and never becomes the latest missed call early. A push stamped by our
+clock while that clock is behind the cursor is left to the polls too.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import heapq
-from typing import Any
+from typing import Any, NamedTuple
 
 from .providers import CallDirection, MissedCall
 
@@ -50,12 +57,15 @@ PUSH_MATCH = timedelta(minutes=2)
 # How many calls one search for a partner may visit: look-alike calls are few, and a
 # flood of them must not make a poll quadratic.
 PAIRING_SEARCH_LIMIT = 64
-STATE_VERSION = 2
+# Calls found but not yet announced (Home Assistant still starting) kept, and saved, at
+# most: beyond this the oldest are dropped, with a warning.
+MAX_HELD = 1000
+STATE_VERSION = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
 
 type Counts = Callable[[MissedCall], bool]
-type _Numbers = tuple[CallDirection, str | None, str | None]
+type _Caller = tuple[CallDirection, str | None]
 
 
 class Source(StrEnum):
@@ -90,6 +100,8 @@ class _Known:
     key: str
     source: Source
     partner: _Known | None = field(default=None, repr=False)
+    # Whether the call counted (the user's filter) when it arrived.
+    counted: bool = True
 
 
 # The partner of a call whose copy is already forgotten: it stays paired for good.
@@ -98,19 +110,42 @@ _FORGOTTEN = _Known(
 )
 
 
+class PushTaken(NamedTuple):
+    """What became of a pushed call, and what to announce."""
+
+    outcome: PushOutcome
+    announce: tuple[MissedCall, ...] = ()
+
+
+def _pair_id(item: _Known, partner: _Known | None) -> frozenset[int]:
+    return frozenset({id(item), id(partner)} if partner is not None else {id(item)})
+
+
+def _counted(item: _Known, partner: _Known | None) -> bool:
+    """Tell whether a call or its partner counted when it arrived."""
+    return item.counted or (partner is not None and partner.counted)
+
+
 def same_call(listed: MissedCall, pushed: MissedCall) -> bool:
     """Tell whether a listed row and a pushed call, whatever their ids, may be one."""
+    tolerance = PUSH_MATCH
+    if listed.stamped_locally or pushed.stamped_locally:
+        tolerance += CLOCK_MARGIN
     return (
         listed.direction == pushed.direction
         and listed.caller_number == pushed.caller_number
-        and listed.called_number == pushed.called_number
-        and abs(listed.time - pushed.time) <= PUSH_MATCH
+        and (
+            listed.called_number is None
+            or pushed.called_number is None
+            or listed.called_number == pushed.called_number
+        )
+        and abs(listed.time - pushed.time) <= tolerance
     )
 
 
-def _numbers(call: MissedCall) -> _Numbers:
-    """Return what `same_call` compares besides time, to find candidates quickly."""
-    return (call.direction, call.caller_number, call.called_number)
+def _caller(call: MissedCall) -> _Caller:
+    """Return what `same_call` always requires equal, to find candidates quickly."""
+    return (call.direction, call.caller_number)
 
 
 def _same(one: _Known, other: _Known) -> bool:
@@ -129,28 +164,48 @@ class MissedCallTracker:
         # Per source, by key; rows without an id that look alike share a key.
         self._listed: dict[str, list[_Known]] = {}
         self._pushed: dict[str, _Known] = {}
-        # Per source, by direction and numbers: where a partner may be.
-        self._by_numbers: dict[Source, dict[_Numbers, list[_Known]]] = {
+        # Per source, by direction and caller: where a partner may be.
+        self._by_caller: dict[Source, dict[_Caller, list[_Known]]] = {
             Source.LISTING: {},
             Source.PUSH: {},
         }
         # Every call remembered, oldest first, to be forgotten in that order.
         self._by_time: list[tuple[datetime, int, _Known]] = []
         self._sequence = 0
+        # Calls to announce once Home Assistant has started, each with its catch-up.
+        self.held: list[tuple[MissedCall, bool]] = []
 
     @property
     def remembered_calls(self) -> int:
         """Return how many calls the tracker holds on to."""
         return sum(map(len, self._listed.values())) + len(self._pushed)
 
+    def hold(self, calls: Iterable[MissedCall], catch_up: bool) -> int:
+        """Keep calls to announce later; return how many of the oldest were dropped."""
+        self.held.extend((call, catch_up) for call in calls)
+        excess = len(self.held) - MAX_HELD
+        if excess <= 0:
+            return 0
+        self.held.sort(key=_held_order)
+        del self.held[:excess]
+        return excess
+
+    def release(self) -> list[tuple[MissedCall, bool]]:
+        """Return the calls held, oldest first, and hold none."""
+        held, self.held = sorted(self.held, key=_held_order), []
+        return held
+
     def window(self, now: datetime) -> Window:
-        """Return the window the next poll must ask for."""
+        """Return the window the next poll must ask for.
+
+        A clock behind the cursor (set back, or not yet set after a boot) asks again
+        around the cursor, never hours before it: the cursor is the latest time known
+        to have passed, and the calls before its overlap are already forgotten.
+        """
         if self.last_poll is None:
-            start = now - FIRST_HISTORY
-        else:
-            start = max(self.last_poll - OVERLAP, now - CATCH_UP_LIMIT)
-        # A clock that went backwards must not make an empty window.
-        start = min(start, now - OVERLAP)
+            return Window(start=now - FIRST_HISTORY, end=now + CLOCK_MARGIN)
+        now = max(now, self.last_poll)
+        start = max(self.last_poll - OVERLAP, now - CATCH_UP_LIMIT)
         return Window(start=start, end=now + CLOCK_MARGIN)
 
     def take_listing(
@@ -161,7 +216,7 @@ class MissedCallTracker:
         Only calls that `counts` accepts are announced and shown as the latest, but
         every call is remembered, so that a call left out is not announced later when
         the filter changes. The first poll of an account announces nothing: what is
-        already in its history is not news.
+        already in its history is not news. The cursor never moves backwards.
         """
         window = self.window(now)
         taking_stock = self.last_poll is None
@@ -179,63 +234,110 @@ class MissedCallTracker:
         announce: list[MissedCall] = []
         for key, group in by_key.items():
             known = self._listed.setdefault(key, [])
-            for call in group[len(known) :]:
+            for call in _unknown(group, known):
                 listed = self._remember(_Known(call, key, Source.LISTING))
                 known.append(listed)
-                if not counts(call):
-                    self._pair(listed)
-                    continue
-                self._note_latest(call)
-                if not self._pair(listed):
-                    announce.append(call)
-        self.last_poll = now
+                announce.extend(self._take(listed, counts))
+        self.last_poll = now if self.last_poll is None else max(self.last_poll, now)
         self._forget(now)
         if taking_stock:
             return []
         announce.sort(key=lambda call: (call.time, call.key))
         return announce
 
-    def take_push(self, now: datetime, call: MissedCall, counts: Counts) -> PushOutcome:
-        """Take a call the provider pushed; tell whether to announce it."""
+    def take_push(self, now: datetime, call: MissedCall, counts: Counts) -> PushTaken:
+        """Take a call the provider pushed; tell what to announce (oldest first).
+
+        That is the pushed call when it is new and counts; rarely another call, when
+        the push shows that look-alike calls paired as one are two.
+        """
+        if self.last_poll is not None and now < self.last_poll:
+            # Our clock is behind the time it had reached: a stamp it gave is wrong.
+            if call.stamped_locally:
+                return PushTaken(PushOutcome.OUT_OF_RANGE)
+            now = self.last_poll
         if not now - OVERLAP <= call.time <= now + CLOCK_MARGIN:
-            return PushOutcome.OUT_OF_RANGE
+            return PushTaken(PushOutcome.OUT_OF_RANGE)
         if call.key in self._pushed:
-            return PushOutcome.KNOWN
+            return PushTaken(PushOutcome.KNOWN)
         self._forget(now)
         pushed = self._pushed[call.key] = self._remember(
             _Known(call, call.key, Source.PUSH)
         )
-        if self._pair(pushed):
-            return PushOutcome.KNOWN
-        if not counts(call):
-            return PushOutcome.IGNORED
-        self._note_latest(call)
-        return PushOutcome.NEW
+        announce = self._take(pushed, counts)
+        if announce:
+            return PushTaken(PushOutcome.NEW, tuple(announce))
+        if pushed.partner is not None:
+            return PushTaken(PushOutcome.KNOWN)
+        return PushTaken(PushOutcome.IGNORED)
+
+    def _take(self, taken: _Known, counts: Counts) -> list[MissedCall]:
+        """Pair a call just taken; return what to announce of it and its look-alikes.
+
+        A pair (or a call alone) is announced once, when it first has a member that
+        counts: a push that does not say the called number does not count while
+        called numbers are watched, and its listed partner, which says it, is
+        announced then if it counts. Pairing may rearrange look-alike pairs; as many
+        calls are announced as pairs and lone calls that count were added.
+        """
+        taken.counted = counts(taken.call)
+        if taken.counted:
+            self._note_latest(taken.call)
+        before = self._pair(taken)
+        old_pairs = {
+            _pair_id(item, partner)
+            for item, partner in before
+            if item is not taken and _counted(item, partner)
+        }
+        new_pairs: dict[frozenset[int], _Known] = {}
+        for item, _ in before:
+            if _counted(item, item.partner):
+                new_pairs.setdefault(_pair_id(item, item.partner), item)
+        added = len(new_pairs) - len(old_pairs)
+        if added <= 0:
+            return []
+        fresh = [
+            member
+            for pair_key, member in new_pairs.items()
+            if pair_key not in old_pairs
+        ]
+        # The call just taken first; of a pair, the member that counts.
+        fresh.sort(
+            key=lambda member: member is not taken and member.partner is not taken
+        )
+        announce: list[MissedCall] = []
+        for member in fresh[:added]:
+            partner = member.partner
+            if member.counted or partner is None or partner is _FORGOTTEN:
+                announce.append(member.call)
+            else:
+                announce.append(partner.call)
+        return announce
 
     def _remember(self, known: _Known) -> _Known:
-        self._by_numbers[known.source].setdefault(_numbers(known.call), []).append(
-            known
-        )
+        self._by_caller[known.source].setdefault(_caller(known.call), []).append(known)
         self._sequence += 1
         heapq.heappush(self._by_time, (known.call.time, self._sequence, known))
         return known
 
-    def _pair(self, taken: _Known) -> bool:
+    def _pair(self, taken: _Known) -> list[tuple[_Known, _Known | None]]:
         """Find the copy of a call just taken among the other source's calls.
 
         Kuhn's augmenting path, nearest in time first: a partner already claimed is
-        taken over when its own partner can find another.
+        taken over when its own partner can find another. Return each call whose
+        partner changed (the call taken first), with its partner before.
         """
         visited: set[int] = set()
+        changed: dict[int, tuple[_Known, _Known | None]] = {
+            id(taken): (taken, taken.partner)
+        }
 
         def claim(known: _Known) -> bool:
             other = Source.PUSH if known.source is Source.LISTING else Source.LISTING
             candidates = sorted(
                 (
                     candidate
-                    for candidate in self._by_numbers[other].get(
-                        _numbers(known.call), ()
-                    )
+                    for candidate in self._by_caller[other].get(_caller(known.call), ())
                     if id(candidate) not in visited and _same(known, candidate)
                 ),
                 key=lambda candidate: abs(candidate.call.time - known.call.time),
@@ -246,11 +348,14 @@ class MissedCallTracker:
                 visited.add(id(candidate))
                 partner = candidate.partner
                 if partner is None or (partner is not _FORGOTTEN and claim(partner)):
+                    changed.setdefault(id(known), (known, known.partner))
+                    changed.setdefault(id(candidate), (candidate, partner))
                     known.partner, candidate.partner = candidate, known
                     return True
             return False
 
-        return claim(taken)
+        claim(taken)
+        return list(changed.values())
 
     def _note_latest(self, call: MissedCall) -> None:
         if self.latest is None or call.time >= self.latest.time:
@@ -262,7 +367,8 @@ class MissedCallTracker:
         The oldest come first off a heap: a poll pays for the calls it forgets, not
         for all it remembers.
         """
-        bound = self.window(now).start - PUSH_MATCH
+        # A locally stamped push may lie PUSH_MATCH + CLOCK_MARGIN from its row.
+        bound = self.window(now).start - PUSH_MATCH - CLOCK_MARGIN
         while self._by_time and self._by_time[0][0] < bound:
             _, _, known = heapq.heappop(self._by_time)
             if known.source is Source.LISTING:
@@ -273,13 +379,13 @@ class MissedCallTracker:
                     self._listed.pop(known.key, None)
             elif self._pushed.get(known.key) is known:
                 del self._pushed[known.key]
-            by_numbers = self._by_numbers[known.source]
-            numbers = _numbers(known.call)
-            candidates = by_numbers.get(numbers, [])
+            by_caller = self._by_caller[known.source]
+            caller = _caller(known.call)
+            candidates = by_caller.get(caller, [])
             if known in candidates:
                 candidates.remove(known)
             if not candidates:
-                by_numbers.pop(numbers, None)
+                by_caller.pop(caller, None)
             partner = known.partner
             if partner is not None and partner is not _FORGOTTEN:
                 # Its copy stays paired: it is this call, not another.
@@ -306,15 +412,24 @@ class MissedCallTracker:
                         else index.get(id(item.partner), -1)
                     ),
                     "call": missed_call_to_dict(item.call),
+                    "counted": item.counted,
                 }
                 for item in known
+            ],
+            "held": [
+                {"call": missed_call_to_dict(call), "catch_up": catch_up}
+                for call, catch_up in self.held
             ],
         }
 
     @classmethod
     def from_dict(cls, data: Any) -> MissedCallTracker:
         """Rebuild a tracker from `as_dict` output; ValueError if it is damaged."""
-        if not isinstance(data, dict) or data.get("version") not in (1, STATE_VERSION):
+        if not isinstance(data, dict) or data.get("version") not in (
+            1,
+            2,
+            STATE_VERSION,
+        ):
             raise ValueError("unknown or missing state version")
         tracker = cls()
         try:
@@ -325,13 +440,19 @@ class MissedCallTracker:
             if data["version"] == 1:
                 tracker._take_version_1(data)
             else:
-                tracker._take_calls(data["calls"])
+                # Version 2 built keys of calls without an id from numbers read
+                # with a country: rebuilt from the saved calls.
+                tracker._take_calls(data["calls"], rebuild_keys=data["version"] == 2)
+            tracker._take_held(data.get("held", []))
         except (KeyError, TypeError, IndexError, OverflowError, OSError) as err:
             raise ValueError(f"malformed state: {err!r}") from err
         return tracker
 
-    def _take_calls(self, records: Any) -> None:
+    def _take_calls(self, records: Any, *, rebuild_keys: bool = False) -> None:
         known = [_known_from_dict(record) for record in records]
+        if rebuild_keys:
+            for item in known:
+                item.key = item.call.key
         for item, record in zip(known, records, strict=True):
             partner = record["partner"]
             if partner is None:
@@ -347,6 +468,15 @@ class MissedCallTracker:
                 self._listed.setdefault(item.key, []).append(item)
             else:
                 self._pushed[item.key] = item
+
+    def _take_held(self, records: Any) -> None:
+        if not isinstance(records, list) or len(records) > MAX_HELD:
+            raise TypeError("malformed held calls")
+        for record in records:
+            catch_up = record["catch_up"]
+            if not isinstance(catch_up, bool):
+                raise TypeError("malformed held call")
+            self.held.append((missed_call_from_dict(record["call"]), catch_up))
 
     def _take_version_1(self, data: dict[str, Any]) -> None:
         """Take the state of releases before pushes and listings were told apart.
@@ -366,13 +496,46 @@ class MissedCallTracker:
             self._pushed[call.key] = self._remember(_Known(call, call.key, Source.PUSH))
 
 
+def _unknown(group: list[MissedCall], known: list[_Known]) -> list[MissedCall]:
+    """Return the rows of a key not yet known, by count: one known row is one row.
+
+    Rows without an id that share a key are told apart by their called number where
+    it is the same as a known row's (it is not in the key: a country reads it).
+    """
+    if not known:
+        return group
+    if len(group) <= len(known):
+        return []
+    left = Counter(item.call.called_number for item in known)
+    matched = 0
+    unmatched = []
+    for call in group:
+        if left[call.called_number] > 0:
+            left[call.called_number] -= 1
+            matched += 1
+        else:
+            unmatched.append(call)
+    return unmatched[len(known) - matched :]
+
+
+def _held_order(item: tuple[MissedCall, bool]) -> tuple[datetime, str]:
+    return (item[0].time, item[0].key)
+
+
 def _known_from_dict(record: Any) -> _Known:
     if not isinstance(record, dict):
         raise TypeError("a remembered call is not an object")
     key = record["key"]
-    if not isinstance(key, str):
+    # Calls saved before this was kept were settled: counted, so not announced again.
+    counted = record.get("counted", True)
+    if not isinstance(key, str) or not isinstance(counted, bool):
         raise TypeError("malformed remembered call")
-    return _Known(missed_call_from_dict(record["call"]), key, Source(record["source"]))
+    return _Known(
+        missed_call_from_dict(record["call"]),
+        key,
+        Source(record["source"]),
+        counted=counted,
+    )
 
 
 def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:

@@ -64,13 +64,16 @@ class MissedCall:
 
     @property
     def key(self) -> str:
-        """Identify the call; rows without an id are told apart by what they show."""
+        """Identify the call; rows without an id are told apart by what they show.
+
+        That is the direction, the time and the caller's number as given: nothing
+        read with a country (an option), and not the called number, which one
+        source may leave out.
+        """
         if self.call_id:
             return f"{self.direction}|id|{self.call_id}"
-        return (
-            f"{self.direction}|{(self.time - _EPOCH) // _MILLISECOND}"
-            f"|{self.caller_number or ''}|{self.called_number or ''}"
-        )
+        caller = self.caller_number_raw or self.caller_number or ""
+        return f"{self.direction}|{(self.time - _EPOCH) // _MILLISECOND}|{caller}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
