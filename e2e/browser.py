@@ -95,7 +95,7 @@ class Page:
         return result["result"].get("value")
 
     async def navigate(self, url: str) -> None:
-        """Open a URL, with the deep finder defined once it has loaded."""
+        """Open a URL (`wait_for` then waits for what it must show)."""
         await self.call("Page.navigate", url=url)
 
     async def wait_for(

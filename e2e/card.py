@@ -104,7 +104,8 @@ def _check_agrees(state: dict[str, Any], limit: int) -> None:
 async def check_picker_and_editor(page: Page, case: CardCase) -> None:
     """The card picker lists the card; its stub config and its editor work."""
     listed = await page.wait_for(
-        f"(window.customCards || []).find((card) => card.type === '{CARD}')",
+        f"document.querySelector('home-assistant')?.hass?.devices &&"
+        f" (window.customCards || []).find((card) => card.type === '{CARD}')",
         30,
         "the card in window.customCards",
     )
@@ -228,6 +229,40 @@ async def deal_with_one(
     return target["call_id"], int(after["waiting_count"])
 
 
+async def _show_card(
+    page: Page, case: CardCase, url: str, folder: Path, name: str
+) -> None:
+    """Open the card's view; once more if the first load shows no card in time."""
+    shown = (
+        f"(async () => {{ const state = await {_card_state(case)};"
+        " return state && state.waiting.length > 0; })()"
+    )
+    for attempt in (1, 2):
+        await page.navigate(url)
+        try:
+            await page.wait_for(shown, 45, f"the card ({name}, load {attempt})")
+        except AssertionError:
+            await page.screenshot(folder / f"failed-{name}-{attempt}.png")
+            print(
+                "card not shown:",
+                await page.evaluate(
+                    """({
+  defined: Boolean(customElements.get("callwatch-card")),
+  inline: [...document.scripts].some((script) => script.textContent.includes("callwatch")),
+  fetched: performance.getEntriesByType("resource").map((entry) => entry.name).filter(
+    (name) => name.includes("callwatch")),
+  controller: Boolean(navigator.serviceWorker && navigator.serviceWorker.controller),
+})"""
+                ),
+                page.console_errors,
+                flush=True,
+            )
+            if attempt == 2:
+                raise
+        else:
+            return
+
+
 async def screenshots(page: Page, case: CardCase, folder: Path, url: str) -> list[Path]:
     """Save the card's view in the light and dark themes, at phone and tablet widths."""
     saved = []
@@ -235,13 +270,7 @@ async def screenshots(page: Page, case: CardCase, folder: Path, url: str) -> lis
         await page.viewport(width, height, mobile=mobile)
         for scheme in SCHEMES:
             await page.color_scheme(scheme)
-            await page.navigate(url)
-            await page.wait_for(
-                f"(async () => {{ const state = await {_card_state(case)};"
-                " return state && state.waiting.length > 0; })()",
-                60,
-                f"the card at {screen} width, {scheme}",
-            )
+            await _show_card(page, case, url, folder, f"{screen}-{scheme}")
             # Let the theme and the icons settle.
             await asyncio.sleep(2)
             target = folder / f"card-{screen}-{scheme}.png"

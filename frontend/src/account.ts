@@ -38,7 +38,7 @@ export interface Account {
 
 /** Return the Callwatch accounts set up, as (config entry id, name), sorted by name. */
 export function accounts(hass: HomeAssistant): { entryId: string; name: string }[] {
-  return Object.values(hass.devices)
+  return Object.values(hass.devices ?? {})
     .flatMap((device) => {
       const entryId = device && entryIdOf(device);
       return device && entryId ? [{ entryId, name: deviceName(device) }] : [];
@@ -56,14 +56,14 @@ function deviceName(device: HassDevice): string {
 
 /** Find an account's device and the entities the card shows; undefined if it is gone. */
 export function findAccount(hass: HomeAssistant, entryId: string): Account | undefined {
-  const device = Object.values(hass.devices).find(
+  const device = Object.values(hass.devices ?? {}).find(
     (candidate) => candidate !== undefined && entryIdOf(candidate) === entryId,
   );
   if (!device) {
     return undefined;
   }
   const byKey: Record<string, HassEntity | undefined> = {};
-  for (const entry of Object.values(hass.entities)) {
+  for (const entry of Object.values(hass.entities ?? {})) {
     if (entry?.device_id === device.id && entry.platform === DOMAIN && entry.translation_key) {
       byKey[entry.translation_key] = hass.states[entry.entity_id];
     }

@@ -24,8 +24,8 @@ export interface HassEntityEntry {
 
 export interface HomeAssistant {
   states: Record<string, HassEntity | undefined>;
-  devices: Record<string, HassDevice | undefined>;
-  entities: Record<string, HassEntityEntry | undefined>;
+  devices?: Record<string, HassDevice | undefined>;
+  entities?: Record<string, HassEntityEntry | undefined>;
   locale: { language: string; time_zone?: string };
   language: string;
   config: { time_zone: string };
