@@ -101,6 +101,30 @@ def _check_agrees(state: dict[str, Any], limit: int) -> None:
     assert state["unlabelled"] == 0, state
 
 
+async def check_card_picker(page: Page, dashboard_url: str) -> None:
+    """Edit a masonry view, press its *Add card*: the picker lists the card."""
+    await page.navigate(f"{dashboard_url}?edit=1")
+    await page.wait_for(
+        """(() => {
+  const [view] = window.callwatchFind("hui-masonry-view");
+  const [fab] = view ? window.callwatchFind("ha-fab", view.shadowRoot) : [];
+  if (!fab) return false;
+  fab.click();
+  return true;
+})()""",
+        60,
+        "the dashboard's Add card button in edit mode",
+    )
+    await page.wait_for(
+        """(() => {
+  const [picker] = window.callwatchFind("hui-card-picker");
+  return picker && picker.shadowRoot.textContent.includes("Callwatch calls");
+})()""",
+        60,
+        "the card in the card picker",
+    )
+
+
 async def check_picker_and_editor(page: Page, case: CardCase) -> None:
     """The card picker lists the card; its stub config and its editor work."""
     listed = await page.wait_for(

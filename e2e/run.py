@@ -47,6 +47,7 @@ from .card import (
     CardCase,
     card_view,
     check_card,
+    check_card_picker,
     check_picker_and_editor,
     deal_with_one,
     screenshots,
@@ -275,6 +276,7 @@ async def _card(
     page: Page, session: aiohttp.ClientSession, case: CardCase, folder: Path
 ) -> list[Path]:
     """Check the card in the browser, take its pictures, then deal with one call."""
+    await check_card_picker(page, f"{case.base}/{DASHBOARD}/calls")
     await page.navigate(f"{case.base}/{DASHBOARD}/card")
     await check_picker_and_editor(page, case)
     state = await check_card(page, case)

@@ -5,22 +5,14 @@ from __future__ import annotations
 import hashlib
 from http import HTTPStatus
 
-from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
+from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.callwatch.dashboard_card import CARD_FILE, CARD_URL
 
-from .conftest import setup_entry
-
-
-def _frontend_loaded(hass: HomeAssistant) -> UrlManager:
-    """Stand in for what the frontend's setup leaves (its package is not installed here)."""
-    urls = UrlManager(lambda _change, _url: None, [])
-    hass.data[DATA_EXTRA_MODULE_URL] = urls
-    hass.config.components.add("frontend")
-    return urls
+from .conftest import setup_entry, stand_in_frontend
 
 
 async def test_card_is_served_and_every_dashboard_loads_it(
@@ -28,7 +20,7 @@ async def test_card_is_served_and_every_dashboard_loads_it(
     hass_client: ClientSessionGenerator,
     enswitch_entry: MockConfigEntry,
 ) -> None:
-    urls = _frontend_loaded(hass)
+    urls = stand_in_frontend(hass)
     assert await setup_entry(hass, enswitch_entry)
 
     built = CARD_FILE.read_bytes()
