@@ -47,6 +47,10 @@ class Page:
         self._ws = ws
         self._ids = itertools.count(1)
         self.console_errors: list[str] = []
+        # Home Assistant's address: failed loads from elsewhere (the card picker's
+        # previews fetch pictures from demo.home-assistant.io) fail offline, not here.
+        self.origin: str | None = None
+        self.elsewhere_errors: list[str] = []
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         """Send a command and return its result, noting the events that came first."""
@@ -78,9 +82,14 @@ class Page:
             self.console_errors.append(f"console.{params['type']}: {' '.join(words)}")
         elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
             entry = params["entry"]
-            self.console_errors.append(
-                f"log: {entry['text']} {entry.get('url', '')}".strip()
-            )
+            text = f"log: {entry['text']} {entry.get('url', '')}".strip()
+            url = entry.get("url", "")
+            if entry.get("source") == "network" and not url.startswith(
+                self.origin or url
+            ):
+                self.elsewhere_errors.append(text)
+            else:
+                self.console_errors.append(text)
 
     async def evaluate(self, expression: str) -> Any:
         """Return the value of a JavaScript expression (a promise is awaited)."""
@@ -183,6 +192,7 @@ async def chromium_page(workdir: Path) -> AsyncIterator[Page]:
 
 async def log_in(page: Page, base: str, tokens: Tokens) -> None:
     """Store the owner's tokens where the frontend looks for them."""
+    page.origin = f"{base}/"
     await page.navigate(f"{base}/")
     await page.wait_for("document.readyState === 'complete'", 30, "the first page")
     stored = {

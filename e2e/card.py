@@ -270,13 +270,22 @@ async def _show_card(
             print(
                 "card not shown:",
                 await page.evaluate(
-                    """({
+                    """(async () => ({
   defined: Boolean(customElements.get("callwatch-card")),
   inline: [...document.scripts].some((script) => script.textContent.includes("callwatch")),
   fetched: performance.getEntriesByType("resource").map((entry) => entry.name).filter(
     (name) => name.includes("callwatch")),
   controller: Boolean(navigator.serviceWorker && navigator.serviceWorker.controller),
-})"""
+  editor: Boolean(customElements.get("callwatch-card-editor")),
+  ha_card: Boolean(customElements.get("ha-card")),
+  reimport: await Promise.race([
+    import(performance.getEntriesByType("resource").map((entry) => entry.name).find(
+      (name) => name.includes("callwatch-card.js"))).then(
+      () => "loaded: " + Boolean(customElements.get("callwatch-card")),
+      (err) => "failed: " + err),
+    new Promise((done) => setTimeout(() => done("still pending after 5 s"), 5000)),
+  ]),
+}))()"""
                 ),
                 page.console_errors,
                 flush=True,

@@ -409,7 +409,11 @@ async def main() -> int:
                 )
                 await page.evaluate("1")
                 assert not page.console_errors, page.console_errors
-                _step("the browser's console logged no error", started)
+                _step(
+                    "the browser's console logged no error"
+                    f" ({len(page.elsewhere_errors)} failed loads from other hosts)",
+                    started,
+                )
         warned = _deprecation_warnings(workdir / "home-assistant.log")
         assert not warned, f"Home Assistant warned about callwatch: {warned}"
         _step(
