@@ -7,20 +7,20 @@ APIs, and a dashboard in headless Chromium. Run by `scripts/e2e` (and `.ci/run`)
 4. Subscribe to `callwatch_missed_call` over the WebSocket API, inject a missed call in
    the simulator, and check that its event arrives exactly once with the right data.
 5. Show the entities on a dashboard in headless Chromium and save a screenshot.
+6. The Callwatch card: listed for the card picker, its stub config and editor work; it
+   shows the live calls, today's count and the waiting calls (a name from the phonebook)
+   as the sensors do; *Dealt with* removes exactly that call; pictures in the light and
+   dark themes at phone and tablet widths; the browser's console logged no error.
 Every process started is stopped, whatever happens.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import os
 from pathlib import Path
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,23 +36,30 @@ from simulator.homeassistant import (
     onboard_or_login,
     prepare_config,
     start_hass,
-    start_process,
     start_simulator,
     stop_process,
     wait_until_up,
 )
 from tests.deprecations import deprecation_records
 
+from .browser import Page, chromium_page, free_port, log_in
+from .card import (
+    CardCase,
+    card_view,
+    check_card,
+    check_card_picker,
+    check_picker_and_editor,
+    deal_with_one,
+    screenshots,
+)
+
 CALLER = "+6427000042"
+CALLER_NAME = "Dana Okafor"
+# A landline with no name: shown as people in New Zealand write it.
+LANDLINE = "+6493031234"
+WAITING_CALLS_SHOWN = 5
 SCAN_INTERVAL = 15
 DASHBOARD = "callwatch-e2e"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _step(text: str, started: float) -> None:
@@ -171,7 +178,11 @@ def _deprecation_warnings(log: Path) -> list[str]:
 
 
 async def _dashboard(
-    session: aiohttp.ClientSession, base: str, tokens: Tokens, entities: dict[str, str]
+    session: aiohttp.ClientSession,
+    base: str,
+    tokens: Tokens,
+    entities: dict[str, str],
+    entry_id: str,
 ) -> None:
     """Make the default dashboard show the account's entities."""
     config = {
@@ -214,7 +225,8 @@ async def _dashboard(
                         "name": "Waiting to be called back",
                     },
                 ],
-            }
+            },
+            card_view(entry_id, WAITING_CALLS_SHOWN),
         ],
     }
     async with session.ws_connect(f"{base}/api/websocket") as ws:
@@ -253,86 +265,44 @@ async def _dashboard(
             assert reply["success"], reply
 
 
-async def _screenshot(base: str, tokens: Tokens, target: Path, workdir: Path) -> None:
-    """Open the dashboard, logged in, in headless Chromium and save a screenshot."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise RuntimeError("chromium is not installed (scripts/e2e installs it)")
-    port = _free_port()
-    browser = start_process(
-        [
-            chromium,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            f"--remote-debugging-port={port}",
-            f"--user-data-dir={workdir / 'chromium'}",
-            "--window-size=1280,800",
-            "about:blank",
-        ],
-        workdir / "chromium.log",
+async def _screenshot(page: Page, base: str, target: Path) -> None:
+    """Open the entities' dashboard and save a screenshot."""
+    await page.navigate(f"{base}/{DASHBOARD}/calls")
+    await asyncio.sleep(12)
+    await page.screenshot(target)
+
+
+async def _card(
+    page: Page, session: aiohttp.ClientSession, case: CardCase, folder: Path
+) -> list[Path]:
+    """Check the card in the browser, take its pictures, then deal with one call."""
+    await check_card_picker(page, f"{case.base}/{DASHBOARD}/calls")
+    await page.navigate(f"{case.base}/{DASHBOARD}/card")
+    await check_picker_and_editor(page, case)
+    state = await check_card(page, case)
+    print(
+        f"card: {state['live_count']} live, {state['today']} missed today,"
+        f" {state['waiting_count']} waiting: {[shown['who'] for shown in state['waiting']]}",
+        flush=True,
     )
-    try:
-        async with aiohttp.ClientSession() as session:
-            await wait_until_up(
-                session, f"http://127.0.0.1:{port}/json/version", 30, browser
-            )
-            async with session.get(f"http://127.0.0.1:{port}/json") as response:
-                pages = await response.json()
-            page = next(page for page in pages if page["type"] == "page")
-            async with session.ws_connect(
-                page["webSocketDebuggerUrl"], max_msg_size=0
-            ) as cdp:
-                ids = iter(range(1, 10**6))
-
-                async def call(method: str, **params: Any) -> dict[str, Any]:
-                    number = next(ids)
-                    await cdp.send_json(
-                        {"id": number, "method": method, "params": params}
-                    )
-                    while True:
-                        message = await cdp.receive_json()
-                        if message.get("id") == number:
-                            if "error" in message:
-                                raise RuntimeError(f"{method}: {message['error']}")
-                            result: dict[str, Any] = message["result"]
-                            return result
-
-                await call("Page.enable")
-                await call("Page.navigate", url=f"{base}/")
-                await asyncio.sleep(3)
-                stored = {
-                    "access_token": tokens.access_token,
-                    "token_type": "Bearer",
-                    "expires_in": tokens.expires_in,
-                    "refresh_token": tokens.refresh_token,
-                    "hassUrl": base,
-                    "clientId": f"{base}/",
-                    "expires": int(time.time() * 1000) + tokens.expires_in * 1000,
-                }
-                await call(
-                    "Runtime.evaluate",
-                    expression=f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})",
-                )
-                await call("Page.navigate", url=f"{base}/{DASHBOARD}/calls")
-                await asyncio.sleep(12)
-                shot = await call("Page.captureScreenshot", format="png")
-        target.write_bytes(base64.b64decode(shot["data"]))
-    finally:
-        stop_process(browser)
+    pictures = await screenshots(page, case, folder, f"{case.base}/{DASHBOARD}/card")
+    await page.navigate(f"{case.base}/{DASHBOARD}/card")
+    call_id, waiting = await deal_with_one(page, session, case)
+    print(f"card: dealt with {call_id}; {waiting} still waiting", flush=True)
+    return pictures
 
 
 async def main() -> int:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="callwatch-e2e-"))
     config = workdir / "config"
-    hass_port, simulator_port = _free_port(), _free_port()
+    hass_port, simulator_port = free_port(), free_port()
     base = f"http://127.0.0.1:{hass_port}"
     simulator_base = f"http://127.0.0.1:{simulator_port}"
     prepare_config(config, hass_port)
     processes: list[subprocess.Popen[bytes]] = []
     screenshot = Path(os.environ.get("CALLWATCH_SCREENSHOT", workdir / "dashboard.png"))
+    card_pictures = Path(os.environ.get("CALLWATCH_CARD_SCREENSHOTS", workdir))
     try:
         processes.append(start_simulator(simulator_port, 7, workdir / "simulator.log"))
         processes.append(start_hass(config, workdir / "home-assistant.log"))
@@ -358,6 +328,7 @@ async def main() -> int:
                     "verify_ssl": False,
                 },
                 scan_interval=SCAN_INTERVAL,
+                phonebook=f"{CALLER}, {CALLER_NAME}",
             )
             _step(f"entry {entry_id} created through the config-flow API", started)
             entities = await _entity_ids(session, base, tokens, entry_id)
@@ -397,14 +368,54 @@ async def main() -> int:
                 assert int(counted["state"]) >= 1, counted
                 _step(f"{key}: {counted['state']}", started)
 
+            async with session.post(
+                f"{simulator_base}/control/missed_call", json={"caller": LANDLINE}
+            ) as response:
+                response.raise_for_status()
+
             await _telecmi_flow(session, base, tokens, simulator_base)
             _step("TeleCMI added, its API URL in the collapsed section", started)
 
-            await _dashboard(session, base, tokens, entities)
-        await _screenshot(base, tokens, screenshot, workdir)
-        size = screenshot.stat().st_size
-        assert size > 20_000, f"the screenshot is suspiciously small ({size} bytes)"
-        _step(f"screenshot saved to {screenshot} ({size} bytes)", started)
+            await _dashboard(session, base, tokens, entities, entry_id)
+            [account] = [
+                entry["title"]
+                for entry in await api(
+                    session,
+                    tokens,
+                    "GET",
+                    f"{base}/api/config/config_entries/entry?domain=callwatch",
+                )
+                if entry["entry_id"] == entry_id
+            ]
+            async with chromium_page(workdir) as page:
+                await log_in(page, base, tokens)
+                await _screenshot(page, base, screenshot)
+                size = screenshot.stat().st_size
+                assert size > 20_000, (
+                    f"the screenshot is suspiciously small ({size} bytes)"
+                )
+                _step(f"screenshot saved to {screenshot} ({size} bytes)", started)
+                case = CardCase(
+                    base=base,
+                    tokens=tokens,
+                    entry_id=entry_id,
+                    account=account,
+                    entities=entities,
+                    named_caller=CALLER,
+                    name=CALLER_NAME,
+                    waiting_calls=WAITING_CALLS_SHOWN,
+                )
+                pictures = await _card(page, session, case, card_pictures)
+                _step(
+                    f"the card checked; pictures: {[str(p) for p in pictures]}", started
+                )
+                await page.evaluate("1")
+                assert not page.console_errors, page.console_errors
+                _step(
+                    "the browser's console logged no error"
+                    f" ({len(page.elsewhere_errors)} failed loads from other hosts)",
+                    started,
+                )
         warned = _deprecation_warnings(workdir / "home-assistant.log")
         assert not warned, f"Home Assistant warned about callwatch: {warned}"
         _step(

@@ -228,8 +228,12 @@ async def ensure_entry(
     provider: str,
     form: dict[str, Any],
     scan_interval: int | None = None,
+    phonebook: str | None = None,
 ) -> str:
-    """Add an account through the config-flow API unless one exists; return its id."""
+    """Add an account through the config-flow API unless one exists; return its id.
+
+    `scan_interval` and `phonebook` (typed "number, name" lines) go to its options.
+    """
     entries = await api(
         session,
         tokens,
@@ -248,7 +252,7 @@ async def ensure_entry(
     if result.get("type") != "create_entry":
         raise RuntimeError(f"the flow did not create an entry: {result}")
     entry_id = result["result"]["entry_id"]
-    if scan_interval is not None:
+    if scan_interval is not None or phonebook is not None:
         options = f"{base}/api/config/config_entries/options/flow"
         flow = await api(session, tokens, "POST", options, {"handler": entry_id})
         await api(
@@ -257,9 +261,10 @@ async def ensure_entry(
             "POST",
             f"{options}/{flow['flow_id']}",
             {
-                "scan_interval": scan_interval,
                 "directions": ["inbound"],
                 "called_numbers": [],
-            },
+            }
+            | ({} if scan_interval is None else {"scan_interval": scan_interval})
+            | ({} if phonebook is None else {"phonebook": phonebook}),
         )
     return entry_id

@@ -9,6 +9,7 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
 from homeassistant.const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
@@ -23,6 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    mock_component,
 )
 from syrupy.assertion import SnapshotAssertion
 
@@ -118,6 +120,17 @@ def enswitch_entry(enswitch: FakeEnswitch, enswitch_url: str) -> MockConfigEntry
             CONF_VERIFY_SSL: True,
         },
     )
+
+
+def stand_in_frontend(hass: HomeAssistant) -> UrlManager:
+    """Mark the frontend loaded, with the list of extra modules its setup makes.
+
+    Its files (home-assistant-frontend) are not installed in tests.
+    """
+    urls = UrlManager(lambda _change, _url: None, [])
+    hass.data[DATA_EXTRA_MODULE_URL] = urls
+    mock_component(hass, "frontend")
+    return urls
 
 
 async def setup_entry(

@@ -13,7 +13,6 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    mock_component,
 )
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
@@ -26,7 +25,7 @@ from pytest_homeassistant_custom_component.typing import (
 from custom_components.callwatch.const import CONF_DIRECTIONS, EVENT_MISSED_CALL
 from custom_components.callwatch.logbook import describe_missed_call, readable_number
 
-from .conftest import next_poll, setup_entry
+from .conftest import next_poll, setup_entry, stand_in_frontend
 from .fakes.enswitch import FakeEnswitch
 from .fakes.telecmi import FakeTelecmi, cdr_push
 
@@ -47,7 +46,7 @@ async def logbook(recorder_mock: Any, hass: HomeAssistant) -> datetime:
     # The frontend's files are not installed in tests, and the logbook only adds its
     # panel to it. HTTP first: it would start a real server once the frontend is up.
     assert await async_setup_component(hass, "http", {})
-    mock_component(hass, "frontend")
+    stand_in_frontend(hass)
     assert await async_setup_component(hass, "logbook", {})
     return dt_util.utcnow()
 

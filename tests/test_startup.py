@@ -25,6 +25,7 @@ from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 
 EVENT = "event.alice_pbx_example_com_missed_call"
+WAITING = "sensor.alice_pbx_example_com_missed_calls_waiting"
 COUNTER = "counter.missed_calls"
 AUTOMATION = {
     "automation": [
@@ -92,6 +93,17 @@ async def test_calls_found_during_start_up_wait_for_automations(
     await next_poll(hass, freezer)
     assert [event.data["catch_up"] for event in events] == [True, True, False]
     assert hass.states.get(COUNTER).state == "3"
+    # A dashboard marks the waiting catch-ups as such (newest first).
+    waiting = hass.states.get(WAITING).attributes["calls"]
+    assert [(call["caller_number"], call["catch_up"]) for call in waiting] == [
+        ("+6493330000", False),
+        ("+6492220000", True),
+        ("+6491110000", True),
+    ]
+    # The marks are kept through a restart (a reload alike).
+    assert await hass.config_entries.async_reload(enswitch_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(WAITING).attributes["calls"] == waiting
 
 
 async def test_a_restart_through_start_up_reaches_an_automation_once(

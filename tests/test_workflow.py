@@ -125,9 +125,13 @@ async def test_waiting_calls_and_dealing_with_them(
         "time",
         "caller_number",
         "caller_name",
+        "caller_name_source",
         "called_number",
         "call_id",
         "voicemail",
+        "caller_number_for_reading",
+        "called_number_for_reading",
+        "catch_up",
     }
     # Enswitch does not tell whether a voicemail was left.
     assert calls[0]["voicemail"] is None
@@ -167,6 +171,27 @@ async def test_waiting_calls_and_dealing_with_them(
     assert hass.states.get(WAITING).attributes["calls"] == []
     # Today's count stays.
     assert hass.states.get(TODAY).state == "4"
+
+
+async def test_waiting_calls_show_numbers_as_people_write_them(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """National at home, international from abroad; found while watching."""
+    hass.config.country = "NZ"
+    await setup_entry(hass, enswitch_entry)
+    await _miss(hass, enswitch, freezer, "+6493031234", "+61298765432")
+    calls = hass.states.get(WAITING).attributes["calls"]
+    assert [
+        (
+            call["caller_number_for_reading"],
+            call["called_number_for_reading"],
+            call["catch_up"],
+        )
+        for call in calls
+    ] == [("+61 2 9876 5432", "100", False), ("09 303 1234", "100", False)]
 
 
 async def test_acknowledging_needs_a_loaded_account(
@@ -225,6 +250,10 @@ async def test_calling_back_deals_with_a_caller(
             "direction": "outbound",
             "answered": False,
             "since": calls[0]["since"],
+            "caller_name": None,
+            "called_name": None,
+            "caller_number_for_reading": "100",
+            "called_number_for_reading": "+6491110000",
         }
     ]
 

@@ -12,6 +12,7 @@ from .announcer import STORAGE_VERSION, storage_key
 from .client import async_load_number_metadata, create_client
 from .const import DOMAIN, LOGGER
 from .coordinator import CallwatchConfigEntry, CallwatchCoordinator
+from .dashboard_card import async_register_card
 from .services import async_setup_services
 from .webhook import async_register_call_events, async_register_webhook
 
@@ -21,13 +22,14 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, which exist whether or not an account is loaded.
+    """Register the actions and the dashboard card, whether or not an account is loaded.
 
     Phone-number metadata is imported here, off the event loop, before any entry,
     action or logbook line reads a number on it.
     """
     await async_load_number_metadata(hass)
     async_setup_services(hass)
+    await async_register_card(hass)
     return True
 
 

@@ -258,7 +258,7 @@ class MissedCallAnnouncer:
     @callback
     def _fire(self, call: MissedCall, catch_up: bool) -> None:
         self.announced += 1
-        self.log.add(call, dt_util.now().date())
+        self.log.add(call, dt_util.now().date(), catch_up=catch_up)
         self._hass.bus.async_fire(
             EVENT_MISSED_CALL,
             {"config_entry_id": self._entry_id, "provider": self._provider}

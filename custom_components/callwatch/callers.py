@@ -191,6 +191,10 @@ class Callers:
             "voicemail": call.voicemail,
         }
 
+    def for_reading(self, number: str | None) -> str | None:
+        """Return a number as people write it, for a dashboard; None for none."""
+        return None if number is None else number_for_reading(number, self.country)
+
     def display(self, call: MissedCall) -> str | None:
         """Return the caller for a dashboard: the name, else the number for reading."""
         name, _ = self.name(call)

@@ -28,22 +28,32 @@ class MissedCallLog:
         self.day: date | None = None
         self._today = 0
         self._waiting: deque[MissedCall] = deque(maxlen=MAX_WAITING)
+        # Keys of the waiting calls found after a gap in watching.
+        self._catch_up: set[str] = set()
 
     @property
     def waiting(self) -> tuple[MissedCall, ...]:
         """Return the calls not yet dealt with, oldest first."""
         return tuple(self._waiting)
 
+    def is_catch_up(self, call: MissedCall) -> bool:
+        """Return whether a waiting call was found after a gap in watching."""
+        return call.key in self._catch_up
+
     def count_on(self, today: date) -> int:
         """Return how many missed calls were announced on `today`."""
         return self._today if self.day == today else 0
 
-    def add(self, call: MissedCall, today: date) -> None:
+    def add(self, call: MissedCall, today: date, *, catch_up: bool = False) -> None:
         """Count an announced call for `today`, and keep it waiting."""
         if self.day != today:
             self.day, self._today = today, 0
         self._today += 1
+        if len(self._waiting) == MAX_WAITING:
+            self._catch_up.discard(self._waiting[0].key)
         self._waiting.append(call)
+        if catch_up:
+            self._catch_up.add(call.key)
 
     def acknowledge(
         self, *, call_id: str | None = None, caller_number: str | None = None
@@ -78,6 +88,7 @@ class MissedCallLog:
                 (call for call in self._waiting if not dealt_with(call)),
                 maxlen=MAX_WAITING,
             )
+            self._catch_up.intersection_update(call.key for call in self._waiting)
         return removed
 
     def as_dict(self) -> dict[str, Any]:
@@ -86,7 +97,10 @@ class MissedCallLog:
             "version": STATE_VERSION,
             "day": self.day.isoformat() if self.day else None,
             "today": self._today,
-            "waiting": [missed_call_to_dict(call) for call in self._waiting],
+            "waiting": [
+                missed_call_to_dict(call) | {"catch_up": call.key in self._catch_up}
+                for call in self._waiting
+            ],
         }
 
     @classmethod
@@ -102,7 +116,19 @@ class MissedCallLog:
         try:
             if data["day"] is not None:
                 log.day = date.fromisoformat(data["day"])
-            log._waiting.extend(missed_call_from_dict(call) for call in data["waiting"])
+            for saved in data["waiting"]:
+                call = missed_call_from_dict(saved)
+                log._waiting.append(call)
+                if _catch_up_mark(saved):
+                    log._catch_up.add(call.key)
         except (KeyError, TypeError, OverflowError, OSError) as err:
             raise ValueError(f"malformed log: {err!r}") from err
         return log
+
+
+def _catch_up_mark(saved: dict[str, Any]) -> bool:
+    """Return a saved waiting call's catch-up mark; absent in logs saved before it."""
+    catch_up = saved.get("catch_up", False)
+    if not isinstance(catch_up, bool):
+        raise TypeError("malformed catch-up mark")
+    return catch_up

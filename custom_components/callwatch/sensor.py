@@ -64,6 +64,7 @@ def _active_calls_attributes(
 ) -> dict[str, Any] | None:
     if (calls := coordinator.data.active_calls) is None:
         return None
+    callers = coordinator.callers
     return {
         "calls": [
             {
@@ -72,6 +73,11 @@ def _active_calls_attributes(
                 "direction": call.direction.value if call.direction else None,
                 "answered": call.answered,
                 "since": call.started.isoformat() if call.started else None,
+                # For a dashboard: the phonebook's names and the numbers for reading.
+                "caller_name": callers.phonebook.name_for(call.caller_number),
+                "called_name": callers.phonebook.name_for(call.called_number),
+                "caller_number_for_reading": callers.for_reading(call.caller_number),
+                "called_number_for_reading": callers.for_reading(call.called_number),
             }
             for call in calls[:SHOWN_ACTIVE_CALLS]
         ]
@@ -79,21 +85,29 @@ def _active_calls_attributes(
 
 
 def _waiting_attributes(coordinator: CallwatchCoordinator) -> dict[str, Any]:
-    newest = coordinator.announcer.log.waiting[-SHOWN_WAITING_CALLS:]
+    log = coordinator.announcer.log
+    newest = log.waiting[-SHOWN_WAITING_CALLS:]
+    callers = coordinator.callers
     return {
         "calls": [
             {
                 name: value
-                for name, value in coordinator.callers.attributes(call).items()
+                for name, value in callers.attributes(call).items()
                 if name
                 in (
                     "time",
                     "caller_number",
                     "caller_name",
+                    "caller_name_source",
                     "called_number",
                     "call_id",
                     "voicemail",
                 )
+            }
+            | {
+                "caller_number_for_reading": callers.for_reading(call.caller_number),
+                "called_number_for_reading": callers.for_reading(call.called_number),
+                "catch_up": log.is_catch_up(call),
             }
             for call in reversed(newest)
         ]
