@@ -348,6 +348,8 @@ async def main() -> int:
             # a watched called number (asked for by itself) gives it.
             assert event["called_number"] is None
             assert event["direction"] == "inbound"
+            # Missed while Home Assistant watched: not a catch-up, on either end.
+            assert event["catch_up"] is False, event
             _step(f"one callwatch_missed_call event for {CALLER}: {event}", started)
             latest = await api(
                 session,
