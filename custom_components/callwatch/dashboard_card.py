@@ -6,7 +6,12 @@ import hashlib
 from pathlib import Path
 
 from homeassistant.components.frontend import add_extra_js_url
-from homeassistant.components.http import StaticPathConfig
+
+# Defined here up to 2025.x; later releases define it in `http.server` and re-export it
+# here without saying so to mypy, so the import from here works on every release.
+from homeassistant.components.http import (  # type: ignore[attr-defined,unused-ignore]
+    StaticPathConfig,
+)
 from homeassistant.core import HomeAssistant
 
 CARD_FILE = Path(__file__).parent / "www" / "callwatch-card.js"
