@@ -7,6 +7,7 @@ of the pace, and of the ceiling, the coordinator's own.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -195,10 +196,16 @@ def test_a_call_seen_shortens_the_interval_then_it_widens() -> None:
             schedule.took_missed_calls(now, [])
     busy = int(pace.busy_for // pace.busy_interval)
     assert gaps[:busy] == [pace.busy_interval] * busy
+    # Widening (with a refresh for the missed calls now and then between), then
+    # the poll interval.
     widening = gaps[busy:-2]
-    assert widening == sorted(widening)
-    assert pace.busy_interval <= widening[0] < widening[-1] < 30
+    assert max(widening) > pace.busy_interval
+    assert all(gap < 30 for gap in widening)
     assert gaps[-2:] == [30, 30]
+    intervals = [pace.interval(quiet, 30) for quiet in range(0, 400, 5)]
+    assert intervals == sorted(intervals)
+    assert intervals[0] == pace.busy_interval
+    assert intervals[-1] == 30
 
 
 def test_busy_refreshes_list_the_active_calls_only() -> None:
@@ -258,8 +265,10 @@ def test_a_failure_ends_the_quick_polls_until_a_call_is_seen_again() -> None:
     assert schedule.next_quick_refresh(T0) is None
     # The poll after the failure lists the same call: not a new one.
     schedule.took_active_calls(T0 + 60, [_answered("a")])
+    schedule.took_missed_calls(T0 + 60, [])
     assert schedule.next_quick_refresh(T0 + 60) is None
     schedule.took_active_calls(T0 + 90, [_answered("a"), _answered("b")])
+    schedule.took_missed_calls(T0 + 90, [])
     assert schedule.next_quick_refresh(T0 + 90) == T0 + 90 + 10
 
 
@@ -311,3 +320,25 @@ def test_an_outage_counts_towards_the_ceiling() -> None:
     schedule.took_active_calls(T0 + 3600 + 900, [_ringing("a"), _ringing("b")])
     assert schedule.asked_in_the_last_hour(T0 + 3600 + 900) == 0
     assert schedule.next_quick_refresh(T0 + 3600 + 900) == T0 + 3600 + 903
+
+
+@pytest.mark.parametrize("poll_interval", [15, 30, 45])
+def test_quick_refreshes_ask_for_the_missed_calls_every_poll_interval(
+    poll_interval: int,
+) -> None:
+    """They put off the poll at the poll interval, so one of them must ask instead."""
+    schedule = PollSchedule(poll_interval, ACTIVITY_PACE)
+    schedule.took_active_calls(T0, [])
+    schedule.took_missed_calls(T0, [])
+    now, missed_at, serial = T0, [T0], 0
+    while now < T0 + 600:
+        now = _next_refresh(schedule, now, poll_interval)
+        serial += 1
+        # A new answered call now and then keeps the line busy.
+        schedule.took_active_calls(now, [_answered(f"c{serial // 4}")])
+        if schedule.wants_missed_calls(now):
+            missed_at.append(now)
+            schedule.took_missed_calls(now, [])
+    assert max(later - earlier for earlier, later in pairwise(missed_at)) <= (
+        poll_interval
+    )

@@ -186,7 +186,8 @@ async def test_an_answered_call_asks_nothing_more(
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 30)
     assert _count(enswitch, MISSED_LIST, mark) == 1
-    assert _count(enswitch, ACTIVE_LIST, mark) == 3
+    # Every 10 s, and the refresh that asks for the missed calls.
+    assert 3 <= _count(enswitch, ACTIVE_LIST, mark) <= 4
 
 
 async def test_outgoing_and_long_ringing_calls_do_not_lead(
@@ -429,12 +430,13 @@ async def test_after_a_missed_call_polls_come_quickly_then_widen(
             listed.append(second)
     gaps = [later - earlier for earlier, later in pairwise(listed)]
     busy = int(ACTIVITY_PACE.busy_interval)
-    # Every 10 s for a while (a tick late at most), widening, then the poll interval.
-    assert all(busy <= gap <= busy + 1 for gap in gaps[:8])
+    # Every 10 s for a while (a tick late at most; a refresh for the missed calls may
+    # come between), widening, then the poll interval.
+    assert all(gap <= busy + 1 for gap in gaps[:8])
+    assert sum(busy <= gap for gap in gaps[:8]) >= 6
     assert any(busy + 1 < gap < 30 for gap in gaps)
+    assert all(gap <= 31 for gap in gaps)
     assert all(30 <= gap <= 31 for gap in gaps[-2:])
-    # Widening: never a second shorter than the gap before (ticks of a second).
-    assert all(later >= earlier - 1 for earlier, later in pairwise(gaps))
     assert len(events) == 1
 
 

@@ -95,7 +95,7 @@ class ActivityPace:
 
 
 # Chosen with benchmarks/test_latency.py (see the README's Performance).
-ACTIVITY_PACE = ActivityPace(busy_interval=10.0, busy_for=120.0, widening=0.2)
+ACTIVITY_PACE = ActivityPace(busy_interval=10.0, busy_for=90.0, widening=0.4)
 
 
 class PollSchedule:
@@ -213,14 +213,20 @@ class PollSchedule:
     def wants_missed_calls(self, now: float) -> bool:
         """Return whether this refresh asks for the missed calls.
 
-        Always when nothing leads the polls (a full poll) or a poll interval has passed
-        since they were last asked for; while calls lead, when a check is due.
+        Always when nothing leads the polls (a full poll) or the next refresh would come
+        more than a poll interval after they were last asked for; while calls lead,
+        when a check is due.
         """
         if (
             self._last_missed is None
             or not (self.leading(now) or self.busy(now))
             or now >= self._last_missed + self._poll_interval
         ):
+            return True
+        # Quick refreshes put off the poll at the poll interval: the last of them
+        # before it would have come asks for the missed calls instead.
+        following = self.next_quick_refresh(now)
+        if following is None or following > self._last_missed + self._poll_interval:
             return True
         return now >= self._last_missed + MISSED_SPACING and any(
             awaited.checks[0] <= now for awaited in self._awaited.values()
