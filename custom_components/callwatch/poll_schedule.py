@@ -5,9 +5,11 @@ incoming call that nobody has answered yet, the coordinator asks for the active 
 every QUICK_INTERVAL instead of every poll interval. When such a call leaves the listing
 unanswered, it asks for the missed calls at once, and again MISSED_CHECKS after it
 noticed, until a row from that caller stamped with the call's start appears (providers
-record a missed call a few seconds after it stops ringing). When nothing rings and no
-check is left, polling goes back to the poll interval; the refresh that ends the quick
-polls is a full poll.
+record a missed call a few seconds after it stops ringing). When nothing rings, no
+check is left and the line is quiet, polling goes back to the poll interval; the
+refresh that ends the quick polls is a full poll. Quick refreshes put off the poll at
+the poll interval, so the last of them before it would have come asks for the missed
+calls: they are asked for at least once a poll interval.
 
 Bounds, whatever the number of ringing calls: refreshes come at least QUICK_INTERVAL
 apart, each asks for the active calls once and for the missed calls at most once, and
