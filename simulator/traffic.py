@@ -3,8 +3,9 @@
 A call rings for 5 to 40 s. An answered call is then talked on for a while; a missed
 call stops ringing and the provider records it in its history a few seconds later (as
 real systems write the call record after the hang-up), stamped with the time it began
-to ring. `plan_day` draws a working day of such calls for the benchmarks; the
-simulator draws them one at a time as it runs.
+to ring. `plan_day` draws a working day of such calls for the benchmarks, and
+`plan_even_day` and `plan_burst` two days that stress polling; the simulator draws
+them one at a time as it runs.
 """
 
 from __future__ import annotations
@@ -120,3 +121,32 @@ def plan_day(
             moment += rng.expovariate(rate)
     calls.sort(key=lambda call: call.starts_at)
     return calls
+
+
+def plan_even_day(
+    seed: int, midnight: float, calls: int, *, first_hour: int = 0, hours: int = 24
+) -> list[SimulatedCall]:
+    """Draw `calls` calls a day spread evenly over its 24 hours; keep those of `hours`.
+
+    One call every 24 hours / `calls`, so that no call comes soon after another.
+    """
+    rng = random.Random(seed)
+    spacing = 86400 / calls
+    planned = [
+        new_call(rng, midnight + (index + 0.5) * spacing, f"+6421{index:06d}")
+        for index in range(calls)
+    ]
+    start, end = midnight + first_hour * 3600, midnight + (first_hour + hours) * 3600
+    return [call for call in planned if start <= call.starts_at < end]
+
+
+def plan_burst(
+    seed: int, start: float, *, calls: int = 50, seconds: float = 600.0
+) -> list[SimulatedCall]:
+    """Draw one burst: `calls` calls starting at random within `seconds` of `start`."""
+    rng = random.Random(seed)
+    moments = sorted(start + rng.uniform(0, seconds) for _ in range(calls))
+    return [
+        new_call(rng, moment, f"+6421{index:06d}")
+        for index, moment in enumerate(moments)
+    ]

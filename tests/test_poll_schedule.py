@@ -1,14 +1,24 @@
-"""The schedule of quick polls on its own: what rings, what is awaited, what is due."""
+"""The schedule of quick polls on its own: what rings, what is awaited, what is due.
+
+The tests of ringing calls use a schedule that follows ringing alone (no pace); those
+of the pace, and of the ceiling, the coordinator's own.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
 
 from custom_components.callwatch.poll_schedule import (
+    ACTIVITY_PACE,
     MAX_AWAITED,
+    MAX_REQUESTS_PER_HOUR,
     MISSED_CHECKS,
     QUICK_INTERVAL,
     RING_LIMIT,
+    ActivityPace,
     PollSchedule,
 )
 from custom_components.callwatch.providers import ActiveCall, CallDirection, MissedCall
@@ -29,8 +39,8 @@ def _missed(
     return MissedCall(time=time, caller_number=caller, call_id=call_id)
 
 
-def _idle_schedule() -> PollSchedule:
-    schedule = PollSchedule(30)
+def _idle_schedule(pace: ActivityPace | None = None) -> PollSchedule:
+    schedule = PollSchedule(30, pace)
     schedule.took_active_calls(T0, [])
     assert schedule.wants_missed_calls(T0)
     schedule.took_missed_calls(T0, [])
@@ -147,10 +157,188 @@ def test_halt_forgets_what_rings() -> None:
 
 
 def test_before_any_listing() -> None:
-    schedule = PollSchedule(30)
+    schedule = PollSchedule(30, None)
     assert schedule.next_quick_refresh(T0) is None
     schedule.took_active_calls(T0, [_ringing("a")])
     schedule.took_active_calls(T0 + 3, [])
     # Never asked for missed calls yet: the check at once is due now.
     assert schedule.next_quick_refresh(T0 + 3) == T0 + 6
     assert schedule.wants_missed_calls(T0 + 3)
+
+
+def _answered(call_id: str) -> ActiveCall:
+    return ActiveCall(call_id=call_id, caller_number="+6491234567", answered=True)
+
+
+def _next_refresh(
+    schedule: PollSchedule, now: float, poll_interval: float = 30
+) -> float:
+    """Return when the next refresh comes: a quick one, or the poll interval's."""
+    quick = schedule.next_quick_refresh(now)
+    return now + poll_interval if quick is None else min(quick, now + poll_interval)
+
+
+def test_a_call_seen_shortens_the_interval_then_it_widens() -> None:
+    pace = ACTIVITY_PACE
+    schedule = _idle_schedule(pace)
+    assert schedule.next_quick_refresh(T0) is None
+    # An answered call: nothing rings, nothing is awaited, but calls are coming.
+    schedule.took_active_calls(T0, [_answered("a")])
+    assert schedule.next_quick_refresh(T0) == T0 + pace.busy_interval
+    now, gaps = T0, []
+    while now < T0 + pace.quiet_until_idle(30) + 60:
+        later = _next_refresh(schedule, now)
+        gaps.append(later - now)
+        now = later
+        # The call goes on; going on is not a new call.
+        schedule.took_active_calls(now, [_answered("a")])
+        if schedule.wants_missed_calls(now):
+            schedule.took_missed_calls(now, [])
+    busy = int(pace.busy_for // pace.busy_interval)
+    assert gaps[:busy] == [pace.busy_interval] * busy
+    # Widening (with a refresh for the missed calls now and then between), then
+    # the poll interval.
+    widening = gaps[busy:-2]
+    assert max(widening) > pace.busy_interval
+    assert all(gap < 30 for gap in widening)
+    assert gaps[-2:] == [30, 30]
+    intervals = [pace.interval(quiet, 30) for quiet in range(0, 400, 5)]
+    assert intervals == sorted(intervals)
+    assert intervals[0] == pace.busy_interval
+    assert intervals[-1] == 30
+
+
+def test_busy_refreshes_list_the_active_calls_only() -> None:
+    schedule = _idle_schedule(ACTIVITY_PACE)
+    schedule.took_active_calls(T0, [_answered("a")])
+    asked = []
+    for now in (T0 + 10, T0 + 20, T0 + 30, T0 + 40):
+        schedule.took_active_calls(now, [_answered("a")])
+        asked.append(schedule.wants_missed_calls(now))
+        if asked[-1]:
+            schedule.took_missed_calls(now, [])
+    # The missed calls still once a poll interval.
+    assert asked == [False, False, True, False]
+
+
+def test_what_counts_as_a_call() -> None:
+    schedule = _idle_schedule(ACTIVITY_PACE)
+    # An outgoing call is not one that could be missed.
+    schedule.took_active_calls(
+        T0, [ActiveCall(call_id="out", direction=CallDirection.OUTBOUND)]
+    )
+    assert schedule.next_quick_refresh(T0) is None
+    # A new missed-call row is, though nothing was seen in progress.
+    schedule.took_missed_calls(T0, [_missed("+6491234567", "new", WHEN)])
+    assert schedule.next_quick_refresh(T0) == T0 + ACTIVITY_PACE.busy_interval
+    # A push is too.
+    schedule = _idle_schedule(ACTIVITY_PACE)
+    schedule.saw_call(T0 + 5)
+    assert schedule.next_quick_refresh(T0 + 5) == T0 + ACTIVITY_PACE.busy_interval
+
+
+def test_the_first_listing_of_missed_calls_takes_stock() -> None:
+    schedule = PollSchedule(30, ACTIVITY_PACE)
+    schedule.took_active_calls(T0, [])
+    schedule.took_missed_calls(T0, [_missed("+6491234567", "old")])
+    assert schedule.next_quick_refresh(T0) is None
+    # The same rows again are not new calls either.
+    schedule.took_active_calls(T0 + 30, [])
+    schedule.took_missed_calls(T0 + 30, [_missed("+6491234567", "old")])
+    assert schedule.next_quick_refresh(T0 + 30) is None
+
+
+def test_without_a_listing_of_active_calls_no_quick_polls() -> None:
+    """TeleCMI lists no calls in progress: its pushes change nothing in polling."""
+    schedule = PollSchedule(30, ACTIVITY_PACE)
+    schedule.took_missed_calls(T0, [])
+    schedule.saw_call(T0)
+    schedule.took_missed_calls(T0 + 30, [_missed("+6491234567", "new")])
+    assert schedule.next_quick_refresh(T0 + 30) is None
+    assert schedule.wants_missed_calls(T0 + 31)
+
+
+def test_a_failure_ends_the_quick_polls_until_a_call_is_seen_again() -> None:
+    schedule = _idle_schedule(ACTIVITY_PACE)
+    schedule.took_active_calls(T0, [_answered("a")])
+    schedule.halt()
+    assert schedule.next_quick_refresh(T0) is None
+    # The poll after the failure lists the same call: not a new one.
+    schedule.took_active_calls(T0 + 60, [_answered("a")])
+    schedule.took_missed_calls(T0 + 60, [])
+    assert schedule.next_quick_refresh(T0 + 60) is None
+    schedule.took_active_calls(T0 + 90, [_answered("a"), _answered("b")])
+    schedule.took_missed_calls(T0 + 90, [])
+    assert schedule.next_quick_refresh(T0 + 90) == T0 + 90 + 10
+
+
+def test_no_pace_follows_ringing_alone() -> None:
+    schedule = _idle_schedule(None)
+    schedule.took_active_calls(T0, [_answered("a")])
+    assert schedule.next_quick_refresh(T0) is None
+
+
+def _busiest_hour(moments: list[float]) -> int:
+    busiest, first = 0, 0
+    for index, moment in enumerate(moments):
+        while moments[first] <= moment - 3600:
+            first += 1
+        busiest = max(busiest, index - first + 1)
+    return busiest
+
+
+@pytest.mark.parametrize("poll_interval", [15, 30, 60, 3600])
+def test_a_flood_keeps_to_the_ceiling(poll_interval: int) -> None:
+    """New calls ring and leave at every listing for three hours, and are never found."""
+    schedule = PollSchedule(poll_interval)
+    schedule.took_active_calls(T0, [])
+    now, asked, serial = T0, [], 0
+    while now < T0 + 3 * 3600:
+        schedule.asking(now)
+        asked.append(now)
+        serial += 1
+        schedule.took_active_calls(now, [_ringing(f"c{serial}", f"+6421{serial:06d}")])
+        if schedule.wants_missed_calls(now):
+            schedule.asking(now)
+            asked.append(now)
+            schedule.took_missed_calls(now, [])
+        now = _next_refresh(schedule, now, poll_interval)
+    assert _busiest_hour(asked) <= MAX_REQUESTS_PER_HOUR
+    # The ceiling is what held them: at 3 s, the flood would ask for twice as many.
+    assert _busiest_hour(asked) >= MAX_REQUESTS_PER_HOUR - 4 * 3600 // poll_interval
+
+
+def test_an_outage_counts_towards_the_ceiling() -> None:
+    """Listings that failed were asked for all the same."""
+    schedule = PollSchedule(30)
+    for second in range(MAX_REQUESTS_PER_HOUR):
+        schedule.asking(T0 + second)
+    schedule.took_active_calls(T0 + 900, [_ringing("a")])
+    assert schedule.asked_in_the_last_hour(T0 + 900) == MAX_REQUESTS_PER_HOUR
+    assert schedule.next_quick_refresh(T0 + 900) is None
+    # An hour later the hour's listings are forgotten, and the quick polls resume.
+    schedule.took_active_calls(T0 + 3600 + 900, [_ringing("a"), _ringing("b")])
+    assert schedule.asked_in_the_last_hour(T0 + 3600 + 900) == 0
+    assert schedule.next_quick_refresh(T0 + 3600 + 900) == T0 + 3600 + 903
+
+
+@pytest.mark.parametrize("poll_interval", [15, 30, 45])
+def test_quick_refreshes_ask_for_the_missed_calls_every_poll_interval(
+    poll_interval: int,
+) -> None:
+    """They put off the poll at the poll interval, so one of them must ask instead."""
+    schedule = PollSchedule(poll_interval, ACTIVITY_PACE)
+    schedule.took_active_calls(T0, [])
+    schedule.took_missed_calls(T0, [])
+    now, missed_at, serial = T0, [T0], 0
+    while now < T0 + 600:
+        now = _next_refresh(schedule, now, poll_interval)
+        serial += 1
+        # A new answered call now and then keeps the line busy.
+        schedule.took_active_calls(now, [_answered(f"c{serial // 4}")])
+        if schedule.wants_missed_calls(now):
+            missed_at.append(now)
+            schedule.took_missed_calls(now, [])
+    assert max(later - earlier for earlier, later in pairwise(missed_at)) <= (
+        poll_interval
+    )

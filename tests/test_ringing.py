@@ -2,13 +2,16 @@
 
 While an incoming call rings unanswered, the active calls are asked for every 3 s; when
 it leaves unanswered, the missed calls at once and again 3, 6 and 15 s later until its
-row appears; then back to the poll interval. The clock is frozen and moved a second at
-a time, so that what happens within seconds can be told from what waits a poll.
+row appears. After a call, the active calls are listed every 10 s for a while, and the
+interval widens back to the poll interval as the line stays quiet; never more than the
+ceiling of requests an hour. The clock is frozen and moved a second at a time, so that
+what happens within seconds can be told from what waits a poll.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 import time
 from typing import Any
 
@@ -22,8 +25,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.callwatch.const import EVENT_MISSED_CALL
+from custom_components.callwatch.const import CONF_CALL_EVENTS, EVENT_MISSED_CALL
 from custom_components.callwatch.poll_schedule import (
+    ACTIVITY_PACE,
+    MAX_REQUESTS_PER_HOUR,
     MISSED_CHECKS,
     QUICK_INTERVAL,
     RING_LIMIT,
@@ -34,11 +39,14 @@ from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, event_push
 from .fakes.voipnow import FakeVoipnow
+from .test_voipnow_call_events import relay  # noqa: F401  (a fixture)
 
 ACTIVE = "sensor.alice_pbx_example_com_active_calls"
 ACTIVE_LIST = "calls/active/list"
 MISSED_LIST = "calls/missed/list"
 CALLER = "+6491234567"
+# Seconds without a call after which polling is back to the default 30-s interval.
+QUIET = int(ACTIVITY_PACE.quiet_until_idle(30)) + 1
 
 
 def _count(enswitch: FakeEnswitch, action: str, since: int = 0) -> int:
@@ -134,9 +142,10 @@ async def test_checks_give_up_when_no_row_appears(
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, int(MISSED_CHECKS[-1]) + 3)
     assert _count(enswitch, MISSED_LIST, mark) == len(MISSED_CHECKS)
+    await _seconds(hass, freezer, QUIET)
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 60)
-    # Back to idle: a full poll every 30 s.
+    # Back to idle once the line stays quiet: a full poll every 30 s.
     assert _count(enswitch, MISSED_LIST, mark) == 2
     assert _count(enswitch, ACTIVE_LIST, mark) == 2
 
@@ -166,18 +175,19 @@ async def test_an_answered_call_asks_nothing_more(
     await _seconds(hass, freezer, 8)
     enswitch.answer_call(call_id)
     await _seconds(hass, freezer, 10)
-    # Seen answered: one full poll ends the quick polls, then the poll interval.
+    # Seen answered at the third quick poll: no more every 3 s, but every 10 s, as
+    # calls are coming.
     active = _count(enswitch, ACTIVE_LIST, mark)
     assert active == 3
-    assert _count(enswitch, MISSED_LIST, mark) == 1
-    await _seconds(hass, freezer, 15)
-    assert _count(enswitch, ACTIVE_LIST, mark) == active
-    # It ends: no checks, as it was answered.
+    await _seconds(hass, freezer, 10)
+    assert _count(enswitch, ACTIVE_LIST, mark) == active + 1
+    # It ends: no checks, as it was answered; the missed calls once a poll interval.
     enswitch.end_call(call_id)
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 30)
     assert _count(enswitch, MISSED_LIST, mark) == 1
-    assert _count(enswitch, ACTIVE_LIST, mark) == 1
+    # Every 10 s, and the refresh that asks for the missed calls.
+    assert 3 <= _count(enswitch, ACTIVE_LIST, mark) <= 4
 
 
 async def test_outgoing_and_long_ringing_calls_do_not_lead(
@@ -193,9 +203,9 @@ async def test_outgoing_and_long_ringing_calls_do_not_lead(
     await _seconds(hass, freezer, 30)
     assert _count(enswitch, ACTIVE_LIST, mark) == 1
     # An incoming call that rings on (a queue, a leg never hung up) leads for
-    # RING_LIMIT, then the poll interval is back.
+    # RING_LIMIT; it is no new call, so the poll interval is back once quiet.
     enswitch.start_call(CALLER, "100")
-    await _seconds(hass, freezer, int(RING_LIMIT) + 31)
+    await _seconds(hass, freezer, max(int(RING_LIMIT), QUIET) + 31)
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 60)
     assert _count(enswitch, ACTIVE_LIST, mark) == 2
@@ -392,3 +402,117 @@ async def test_no_quick_refresh_while_home_assistant_stops(
     await _seconds(hass, freezer, 3)
     assert len(enswitch.requests) == mark
     hass.set_state(CoreState.running)
+
+
+def _listings(enswitch: FakeEnswitch) -> int:
+    return sum(
+        1 for asked, _ in enswitch.requests if asked in (ACTIVE_LIST, MISSED_LIST)
+    )
+
+
+async def test_after_a_missed_call_polls_come_quickly_then_widen(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    enswitch.end_call(call_id)
+    enswitch.add_missed_call(started, CALLER, uniqueid="u1")
+    await _until_event(hass, freezer, events, 10)
+    # When the active calls are listed, second by second, until long after.
+    listed: list[int] = []
+    for second in range(QUIET + 90):
+        before = _count(enswitch, ACTIVE_LIST)
+        await next_poll(hass, freezer, 1)
+        if _count(enswitch, ACTIVE_LIST) > before:
+            listed.append(second)
+    gaps = [later - earlier for earlier, later in pairwise(listed)]
+    busy = int(ACTIVITY_PACE.busy_interval)
+    # Every 10 s for a while (a tick late at most; a refresh for the missed calls may
+    # come between), widening, then the poll interval.
+    assert all(gap <= busy + 1 for gap in gaps[:8])
+    assert sum(busy <= gap for gap in gaps[:8]) >= 6
+    assert any(busy + 1 < gap < 30 for gap in gaps)
+    assert all(gap <= 31 for gap in gaps)
+    assert all(30 <= gap <= 31 for gap in gaps[-2:])
+    assert len(events) == 1
+
+
+async def test_a_flood_never_passes_the_ceiling(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    """For more than an hour, a new call rings every 2 s and leaves, never recorded."""
+    await setup_entry(hass, enswitch_entry)
+    counted: list[int] = []
+    ringing: list[str] = []
+    for second in range(3600 + 900):
+        if second % 2 == 0:
+            ringing.append(enswitch.start_call(f"+6421{second:06d}", "100"))
+        if len(ringing) > 2:
+            enswitch.end_call(ringing.pop(0))
+        await next_poll(hass, freezer, 1)
+        counted.append(_listings(enswitch))
+    busiest = max(
+        later - earlier for earlier, later in zip(counted, counted[3600:], strict=False)
+    )
+    assert busiest <= MAX_REQUESTS_PER_HOUR
+    # The ceiling, not the flood, held them: a listing every 3 s is 1,200 an hour.
+    assert busiest > MAX_REQUESTS_PER_HOUR * 0.9
+    assert hass.states.get(ACTIVE).state == "2"
+
+
+async def test_a_provider_asking_to_wait_is_obeyed_while_calls_come(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+) -> None:
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
+    enswitch.end_call(call_id)
+    enswitch.add_missed_call(started, CALLER, uniqueid="u1")
+    await _until_event(hass, freezer, events, 10)
+    # Calls are coming (every 10 s), when the provider asks to wait two minutes.
+    enswitch.fault = FaultPlan(status=429, retry_after="120", times=1)
+    await _seconds(hass, freezer, int(ACTIVITY_PACE.busy_interval) + 1)
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 118)
+    assert len(enswitch.requests) == mark
+    await _seconds(hass, freezer, 2)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 1
+    # No new call since: the poll interval, not the quick polls of before.
+    mark = len(enswitch.requests)
+    await _seconds(hass, freezer, 60)
+    assert _count(enswitch, ACTIVE_LIST, mark) == 2
+    assert len(events) == 1
+
+
+async def test_a_pushed_call_counts_as_a_call(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    relay: str,  # noqa: F811
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+) -> None:
+    """A call that rang, was answered and ended between two polls, told by pushes."""
+    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    call = await voipnow.ring("021 555 0101", "0003*210")
+    await voipnow.answer(call)
+    await voipnow.hang_up(call)
+    await hass.async_block_till_done()
+
+    def phone_calls() -> int:
+        return sum(1 for path, _ in voipnow.requests if "/phoneCalls/" in path)
+
+    mark = phone_calls()
+    await next_poll(hass, freezer)
+    assert phone_calls() > mark
+    # Calls are coming: the next listings 10 s apart, not a poll interval.
+    mark = phone_calls()
+    await _seconds(hass, freezer, 2 * int(ACTIVITY_PACE.busy_interval) + 1)
+    assert phone_calls() - mark == 2

@@ -144,7 +144,8 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         )
         # Calls in progress as the last listing and the pushes since tell them.
         self.live = LiveCalls()
-        # Quick refreshes while an incoming call rings (providers that list live calls).
+        # Quick refreshes while an incoming call rings or calls come (providers that
+        # list live calls).
         self.schedule = PollSchedule(self.options.scan_interval.total_seconds())
         self._quick_refresh_job = HassJob(
             self._quick_refresh, f"{entry.title} quick refresh", cancel_on_shutdown=True
@@ -223,9 +224,10 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 "%s: %s",
                 self.name,
                 f"{self.schedule.ringing} incoming calls ring, "
-                f"{self.schedule.awaited} may be missed: quick polls"
+                f"{self.schedule.awaited} may be missed, or calls came lately: "
+                "quick polls"
                 if self._polling_quickly
-                else "nothing rings: back to the poll interval",
+                else "all quiet: back to the poll interval",
             )
         return CallwatchData(
             polled_at=now,
@@ -242,6 +244,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         """
         active: Sequence[ActiveCall] | None = None
         if self.client.supports_active_calls:
+            self.schedule.asking(started)
             active = await self._unless_forbidden(
                 ACTIVE_CALLS, self.client.active_calls(), forbidden
             )
@@ -254,6 +257,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 forbidden.add(MISSED_CALLS)
             return active, None
         window = self.announcer.window(now)
+        self.schedule.asking(started)
         missed = await self._unless_forbidden(
             MISSED_CALLS, self.client.missed_calls(window.start, window.end), forbidden
         )
@@ -316,6 +320,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         Listeners are told directly, so that pushes do not postpone the next poll.
         """
         now = dt_util.utcnow()
+        self.schedule.saw_call(self.hass.loop.time())
         self.live.apply(push, now)
         active = self.live.active(now)
         if active is not None:
