@@ -53,7 +53,8 @@ from custom_components.callwatch.missed_call_tracker import (
 )
 from custom_components.callwatch.providers import CallDirection, MissedCall
 from custom_components.callwatch.providers.fields import RowReader
-from custom_components.callwatch.providers.telecmi import _missed_call, parse_push
+from custom_components.callwatch.providers.telecmi import _missed_call
+from custom_components.callwatch.providers.telecmi_push import parse_push
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 T0_MS = int(T0.timestamp()) * 1000
