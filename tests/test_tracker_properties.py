@@ -42,7 +42,7 @@ from typing import Any, Literal
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 import pytest
 
-from custom_components.callwatch import missed_call_tracker
+from custom_components.callwatch import missed_call_record, missed_call_tracker
 from custom_components.callwatch.missed_call_tracker import (
     CATCH_UP_LIMIT,
     CLOCK_MARGIN,
@@ -937,7 +937,7 @@ def test_state_of_version_2_is_migrated() -> None:
     )
     now = T0 + timedelta(seconds=30)
     assert tracker.take_listing(now, [again], lambda _: True) == []
-    assert tracker.as_dict()["version"] == missed_call_tracker.STATE_VERSION
+    assert tracker.as_dict()["version"] == missed_call_record.STATE_VERSION
 
 
 def test_held_calls_are_saved_in_order_and_bounded() -> None:
