@@ -170,10 +170,6 @@ class VoipnowClient:
         """Delete what `register_call_events` registered; what is gone already is fine."""
         await self._call_events.remove(registration)
 
-    async def call_event_extensions(self) -> list[str]:
-        """Return the extensions Call Events are registered on."""
-        return await self._call_events.extensions_to_register()
-
     def parse_push(self, payload: Any, now: datetime | None = None) -> CallPush | None:
         """Read a Call Events callback; `now` is its time (callbacks carry none).
 
