@@ -29,6 +29,7 @@ from custom_components.callwatch.providers import (
     canonical_number,
     telecmi as telecmi_module,
     voipnow as voipnow_module,
+    voipnow_uapi,
 )
 from custom_components.callwatch.providers.http import Reply
 
@@ -118,7 +119,7 @@ def _voipnow_parse(body: bytes) -> list[Any]:
     page = orjson.loads(body)
     rows = [
         row
-        for row in voipnow_module._entries(page, "uapi/cdr/@me")
+        for row in voipnow_uapi._entries(page, "uapi/cdr/@me")
         if voipnow_module._is_missed_incoming(row)
     ]
     return VOIPNOW._reader.read_all("uapi/cdr/@me", rows, VOIPNOW._missed_call)

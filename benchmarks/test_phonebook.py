@@ -20,7 +20,11 @@ import time
 
 import pytest
 
-from custom_components.callwatch.phonebook import Phonebook, build_phonebook
+from custom_components.callwatch.phonebook import (
+    Phonebook,
+    read_contacts_file,
+    read_typed_entries,
+)
 from custom_components.callwatch.providers.numbers import canonical_number
 
 from .conftest import FULL, Results
@@ -78,6 +82,12 @@ def _google_csv(contacts: int) -> str:
             ]
         )
     return out.getvalue()
+
+
+def build_phonebook(_typed: None, path: Path, country: str) -> Phonebook:
+    """Read a contacts file into a phonebook, as the integration does."""
+    typed = read_typed_entries(None, country)
+    return Phonebook.from_sources(typed, read_contacts_file(path, country), country)
 
 
 def _median(function: Callable[[], object], repeats: int) -> float:

@@ -21,7 +21,7 @@ from custom_components.callwatch.providers import (
     TelecmiClient,
     telecmi as telecmi_module,
 )
-from custom_components.callwatch.providers.telecmi import parse_push
+from custom_components.callwatch.providers.telecmi_push import parse_push
 
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, Region, cdr_push, event_push

@@ -21,7 +21,8 @@ from custom_components.callwatch.providers import (
     MissedCall,
     ProviderResponseError,
 )
-from custom_components.callwatch.providers.telecmi import _missed_call, parse_push
+from custom_components.callwatch.providers.telecmi import _missed_call
+from custom_components.callwatch.providers.telecmi_push import parse_push
 
 FIXTURES = Path(__file__).parent / "fixtures" / "telecmi"
 INDIA = "IN"

@@ -42,7 +42,7 @@ from typing import Any, Literal
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 import pytest
 
-from custom_components.callwatch import missed_call_tracker
+from custom_components.callwatch import missed_call_record, missed_call_tracker
 from custom_components.callwatch.missed_call_tracker import (
     CATCH_UP_LIMIT,
     CLOCK_MARGIN,
@@ -53,7 +53,8 @@ from custom_components.callwatch.missed_call_tracker import (
 )
 from custom_components.callwatch.providers import CallDirection, MissedCall
 from custom_components.callwatch.providers.fields import RowReader
-from custom_components.callwatch.providers.telecmi import _missed_call, parse_push
+from custom_components.callwatch.providers.telecmi import _missed_call
+from custom_components.callwatch.providers.telecmi_push import parse_push
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 T0_MS = int(T0.timestamp()) * 1000
@@ -936,7 +937,7 @@ def test_state_of_version_2_is_migrated() -> None:
     )
     now = T0 + timedelta(seconds=30)
     assert tracker.take_listing(now, [again], lambda _: True) == []
-    assert tracker.as_dict()["version"] == missed_call_tracker.STATE_VERSION
+    assert tracker.as_dict()["version"] == missed_call_record.STATE_VERSION
 
 
 def test_held_calls_are_saved_in_order_and_bounded() -> None:

@@ -20,6 +20,7 @@ from custom_components.callwatch.providers import (
     ProviderResponseError,
     VoipnowClient,
     voipnow as voipnow_module,
+    voipnow_uapi,
 )
 from custom_components.callwatch.providers.voipnow import ZONE_SPREAD
 
@@ -85,7 +86,7 @@ async def test_token_fetched_again_near_expiry(
     voipnow.expires_in = 61  # one second past the safety margin
     await client.active_calls()
     clock = time.monotonic() + 2
-    monkeypatch.setattr(voipnow_module.time, "monotonic", lambda: clock)
+    monkeypatch.setattr(voipnow_uapi.time, "monotonic", lambda: clock)
     await client.active_calls()
     assert voipnow.token_requests == 2
 
@@ -149,7 +150,7 @@ async def test_active_calls_count_calls_not_views(
 async def test_active_calls_are_paged(
     client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(voipnow_module, "PAGE_SIZE", 3)
+    monkeypatch.setattr(voipnow_uapi, "PAGE_SIZE", 3)
     for index in range(8):
         voipnow.start_call(f"02100000{index:02d}", ["0003*210"])
     assert len(await client.active_calls()) == 8
@@ -162,8 +163,8 @@ async def test_active_calls_are_paged(
 async def test_paging_has_a_bound(
     client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(voipnow_module, "PAGE_SIZE", 2)
-    monkeypatch.setattr(voipnow_module, "MAX_START_INDEX", 4)
+    monkeypatch.setattr(voipnow_uapi, "PAGE_SIZE", 2)
+    monkeypatch.setattr(voipnow_uapi, "MAX_START_INDEX", 4)
     for index in range(7):
         voipnow.start_call(f"02100000{index:02d}", ["0003*210"])
     with pytest.raises(ProviderResponseError, match="paging can reach"):

@@ -22,9 +22,9 @@ from custom_components.callwatch.providers import (
     PushingProvider,
     TelecmiClient,
     VoipnowClient,
-    voipnow as voipnow_module,
+    voipnow_push,
 )
-from custom_components.callwatch.providers.voipnow import (
+from custom_components.callwatch.providers.voipnow_push import (
     EVENT_PARAMETER,
     parse_call_event,
 )
@@ -1012,7 +1012,7 @@ async def test_nothing_arrives_after_removal(
 
 
 def test_module_constants_are_the_documented_types() -> None:
-    assert sorted(voipnow_module._EVENT_TYPES) == sorted(EVENT_TYPES)
+    assert sorted(voipnow_push.EVENT_TYPES) == sorted(EVENT_TYPES)
 
 
 async def test_a_missed_call_is_stamped_when_it_began_ringing(
@@ -1061,7 +1061,7 @@ async def test_the_memory_of_ringing_calls_is_bounded(
     client: VoipnowClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A flood of new calls forgets the oldest first, within the bound."""
-    monkeypatch.setattr(voipnow_module._CallMemory, "MAX_CALLS", 10)
+    monkeypatch.setattr(voipnow_push.CallMemory, "MAX_CALLS", 10)
     await client.register_call_events(HOOK)
     client.parse_push(_marked("dial-in", _incoming(CallStatus="CALLING")), NOW)
     for index in range(10):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from custom_components.callwatch.providers import CallDirection
-from custom_components.callwatch.providers.voipnow import parse_call_event
+from custom_components.callwatch.providers.voipnow_push import parse_call_event
 
 from .fakes.voipnow import HANGUP, FakeVoipnow
 

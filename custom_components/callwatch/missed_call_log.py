@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from .missed_call_tracker import missed_call_from_dict, missed_call_to_dict
+from .missed_call_record import missed_call_from_dict, missed_call_to_dict
 from .providers import ActiveCall, CallDirection, MissedCall
 
 # The oldest waiting call is dropped past this many: a list nobody reads must not grow

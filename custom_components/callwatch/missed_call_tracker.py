@@ -41,12 +41,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 import heapq
 from typing import Any, NamedTuple
 
+from .missed_call_record import (
+    FORGOTTEN,
+    KnownCall,
+    Source,
+    read_state,
+    write_state,
+)
 from .providers import CallDirection, MissedCall
 
 OVERLAP = timedelta(minutes=15)
@@ -60,19 +67,9 @@ PAIRING_SEARCH_LIMIT = 64
 # Calls found but not yet announced (Home Assistant still starting) kept, and saved, at
 # most: beyond this the oldest are dropped, with a warning.
 MAX_HELD = 1000
-STATE_VERSION = 3
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MILLISECOND = timedelta(milliseconds=1)
 
 type Counts = Callable[[MissedCall], bool]
 type _Caller = tuple[CallDirection, str | None]
-
-
-class Source(StrEnum):
-    """How a call reached us; each source has its own ids."""
-
-    LISTING = "listing"
-    PUSH = "push"
 
 
 class PushOutcome(StrEnum):
@@ -92,24 +89,6 @@ class Window:
     end: datetime
 
 
-@dataclass(eq=False, slots=True)
-class _Known:
-    """A call one source gave us, and its copy from the other source, once found."""
-
-    call: MissedCall
-    key: str
-    source: Source
-    partner: _Known | None = field(default=None, repr=False)
-    # Whether the call counted (the user's filter) when it arrived.
-    counted: bool = True
-
-
-# The partner of a call whose copy is already forgotten: it stays paired for good.
-_FORGOTTEN = _Known(
-    MissedCall(time=EPOCH, caller_number=None), "forgotten", Source.LISTING
-)
-
-
 class PushTaken(NamedTuple):
     """What became of a pushed call, and what to announce."""
 
@@ -117,11 +96,11 @@ class PushTaken(NamedTuple):
     announce: tuple[MissedCall, ...] = ()
 
 
-def _pair_id(item: _Known, partner: _Known | None) -> frozenset[int]:
+def _pair_id(item: KnownCall, partner: KnownCall | None) -> frozenset[int]:
     return frozenset({id(item), id(partner)} if partner is not None else {id(item)})
 
 
-def _counted(item: _Known, partner: _Known | None) -> bool:
+def _counted(item: KnownCall, partner: KnownCall | None) -> bool:
     """Tell whether a call or its partner counted when it arrived."""
     return item.counted or (partner is not None and partner.counted)
 
@@ -148,7 +127,7 @@ def _caller(call: MissedCall) -> _Caller:
     return (call.direction, call.caller_number)
 
 
-def _same(one: _Known, other: _Known) -> bool:
+def _same(one: KnownCall, other: KnownCall) -> bool:
     if one.source is Source.LISTING:
         return same_call(one.call, other.call)
     return same_call(other.call, one.call)
@@ -162,15 +141,15 @@ class MissedCallTracker:
         self.last_poll: datetime | None = None
         self.latest: MissedCall | None = None
         # Per source, by key; rows without an id that look alike share a key.
-        self._listed: dict[str, list[_Known]] = {}
-        self._pushed: dict[str, _Known] = {}
+        self._listed: dict[str, list[KnownCall]] = {}
+        self._pushed: dict[str, KnownCall] = {}
         # Per source, by direction and caller: where a partner may be.
-        self._by_caller: dict[Source, dict[_Caller, list[_Known]]] = {
+        self._by_caller: dict[Source, dict[_Caller, list[KnownCall]]] = {
             Source.LISTING: {},
             Source.PUSH: {},
         }
         # Every call remembered, oldest first, to be forgotten in that order.
-        self._by_time: list[tuple[datetime, int, _Known]] = []
+        self._by_time: list[tuple[datetime, int, KnownCall]] = []
         self._sequence = 0
         # Calls to announce once Home Assistant has started, each with its catch-up.
         self.held: list[tuple[MissedCall, bool]] = []
@@ -235,7 +214,7 @@ class MissedCallTracker:
         for key, group in by_key.items():
             known = self._listed.setdefault(key, [])
             for call in _unknown(group, known):
-                listed = self._remember(_Known(call, key, Source.LISTING))
+                listed = self._remember(KnownCall(call, key, Source.LISTING))
                 known.append(listed)
                 announce.extend(self._take(listed, counts))
         self.last_poll = now if self.last_poll is None else max(self.last_poll, now)
@@ -262,7 +241,7 @@ class MissedCallTracker:
             return PushTaken(PushOutcome.KNOWN)
         self._forget(now)
         pushed = self._pushed[call.key] = self._remember(
-            _Known(call, call.key, Source.PUSH)
+            KnownCall(call, call.key, Source.PUSH)
         )
         announce = self._take(pushed, counts)
         if announce:
@@ -271,7 +250,7 @@ class MissedCallTracker:
             return PushTaken(PushOutcome.KNOWN)
         return PushTaken(PushOutcome.IGNORED)
 
-    def _take(self, taken: _Known, counts: Counts) -> list[MissedCall]:
+    def _take(self, taken: KnownCall, counts: Counts) -> list[MissedCall]:
         """Pair a call just taken; return what to announce of it and its look-alikes.
 
         A pair (or a call alone) is announced once, when it first has a member that
@@ -289,7 +268,7 @@ class MissedCallTracker:
             for item, partner in before
             if item is not taken and _counted(item, partner)
         }
-        new_pairs: dict[frozenset[int], _Known] = {}
+        new_pairs: dict[frozenset[int], KnownCall] = {}
         for item, _ in before:
             if _counted(item, item.partner):
                 new_pairs.setdefault(_pair_id(item, item.partner), item)
@@ -308,19 +287,19 @@ class MissedCallTracker:
         announce: list[MissedCall] = []
         for member in fresh[:added]:
             partner = member.partner
-            if member.counted or partner is None or partner is _FORGOTTEN:
+            if member.counted or partner is None or partner is FORGOTTEN:
                 announce.append(member.call)
             else:
                 announce.append(partner.call)
         return announce
 
-    def _remember(self, known: _Known) -> _Known:
+    def _remember(self, known: KnownCall) -> KnownCall:
         self._by_caller[known.source].setdefault(_caller(known.call), []).append(known)
         self._sequence += 1
         heapq.heappush(self._by_time, (known.call.time, self._sequence, known))
         return known
 
-    def _pair(self, taken: _Known) -> list[tuple[_Known, _Known | None]]:
+    def _pair(self, taken: KnownCall) -> list[tuple[KnownCall, KnownCall | None]]:
         """Find the copy of a call just taken among the other source's calls.
 
         Kuhn's augmenting path, nearest in time first: a partner already claimed is
@@ -328,11 +307,11 @@ class MissedCallTracker:
         partner changed (the call taken first), with its partner before.
         """
         visited: set[int] = set()
-        changed: dict[int, tuple[_Known, _Known | None]] = {
+        changed: dict[int, tuple[KnownCall, KnownCall | None]] = {
             id(taken): (taken, taken.partner)
         }
 
-        def claim(known: _Known) -> bool:
+        def claim(known: KnownCall) -> bool:
             other = Source.PUSH if known.source is Source.LISTING else Source.LISTING
             candidates = sorted(
                 (
@@ -347,7 +326,7 @@ class MissedCallTracker:
                     return False
                 visited.add(id(candidate))
                 partner = candidate.partner
-                if partner is None or (partner is not _FORGOTTEN and claim(partner)):
+                if partner is None or (partner is not FORGOTTEN and claim(partner)):
                     changed.setdefault(id(known), (known, known.partner))
                     changed.setdefault(id(candidate), (candidate, partner))
                     known.partner, candidate.partner = candidate, known
@@ -387,116 +366,37 @@ class MissedCallTracker:
             if not candidates:
                 by_caller.pop(caller, None)
             partner = known.partner
-            if partner is not None and partner is not _FORGOTTEN:
+            if partner is not None and partner is not FORGOTTEN:
                 # Its copy stays paired: it is this call, not another.
-                partner.partner = _FORGOTTEN
+                partner.partner = FORGOTTEN
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the state in a JSON-ready form; partners as indexes into `calls`."""
+        """Return the state in a JSON-ready form (`missed_call_record`)."""
         known = [
             *(listed for group in self._listed.values() for listed in group),
             *self._pushed.values(),
         ]
-        index = {id(item): position for position, item in enumerate(known)}
-        return {
-            "version": STATE_VERSION,
-            "last_poll": _to_ms(self.last_poll) if self.last_poll else None,
-            "latest": missed_call_to_dict(self.latest) if self.latest else None,
-            "calls": [
-                {
-                    "key": item.key,
-                    "source": item.source.value,
-                    "partner": (
-                        None
-                        if item.partner is None
-                        else index.get(id(item.partner), -1)
-                    ),
-                    "call": missed_call_to_dict(item.call),
-                    "counted": item.counted,
-                }
-                for item in known
-            ],
-            "held": [
-                {"call": missed_call_to_dict(call), "catch_up": catch_up}
-                for call, catch_up in self.held
-            ],
-        }
+        return write_state(self.last_poll, self.latest, known, self.held)
 
     @classmethod
     def from_dict(cls, data: Any) -> MissedCallTracker:
         """Rebuild a tracker from `as_dict` output; ValueError if it is damaged."""
-        if not isinstance(data, dict) or data.get("version") not in (
-            1,
-            2,
-            STATE_VERSION,
-        ):
-            raise ValueError("unknown or missing state version")
+        saved = read_state(data, MAX_HELD)
         tracker = cls()
-        try:
-            if data["last_poll"] is not None:
-                tracker.last_poll = _from_ms(data["last_poll"])
-            if data["latest"] is not None:
-                tracker.latest = missed_call_from_dict(data["latest"])
-            if data["version"] == 1:
-                tracker._take_version_1(data)
+        tracker.last_poll, tracker.latest = saved.last_poll, saved.latest
+        for key, group in saved.version_1_listed:
+            tracker._listed[key] = [tracker._remember(item) for item in group]
+        for item in saved.calls:
+            tracker._remember(item)
+            if item.source is Source.LISTING:
+                tracker._listed.setdefault(item.key, []).append(item)
             else:
-                # Version 2 built keys of calls without an id from numbers read
-                # with a country: rebuilt from the saved calls.
-                tracker._take_calls(data["calls"], rebuild_keys=data["version"] == 2)
-            tracker._take_held(data.get("held", []))
-        except (KeyError, TypeError, IndexError, OverflowError, OSError) as err:
-            raise ValueError(f"malformed state: {err!r}") from err
+                tracker._pushed[item.key] = item
+        tracker.held.extend(saved.held)
         return tracker
 
-    def _take_calls(self, records: Any, *, rebuild_keys: bool = False) -> None:
-        known = [_known_from_dict(record) for record in records]
-        if rebuild_keys:
-            for item in known:
-                item.key = item.call.key
-        for item, record in zip(known, records, strict=True):
-            partner = record["partner"]
-            if partner is None:
-                continue
-            if isinstance(partner, bool) or not isinstance(partner, int):
-                raise TypeError("malformed partner")
-            item.partner = _FORGOTTEN if partner < 0 else known[partner]
-            if item.partner is not _FORGOTTEN and item.partner.source is item.source:
-                raise TypeError("a call paired within its own source")
-        for item in known:
-            self._remember(item)
-            if item.source is Source.LISTING:
-                self._listed.setdefault(item.key, []).append(item)
-            else:
-                self._pushed[item.key] = item
 
-    def _take_held(self, records: Any) -> None:
-        if not isinstance(records, list) or len(records) > MAX_HELD:
-            raise TypeError("malformed held calls")
-        for record in records:
-            catch_up = record["catch_up"]
-            if not isinstance(catch_up, bool):
-                raise TypeError("malformed held call")
-            self.held.append((missed_call_from_dict(record["call"]), catch_up))
-
-    def _take_version_1(self, data: dict[str, Any]) -> None:
-        """Take the state of releases before pushes and listings were told apart.
-
-        It kept only the keys of listed calls: they stay known, and pair with nothing.
-        """
-        for key, time, count in data["seen"]:
-            if not isinstance(key, str) or not isinstance(count, int) or count < 1:
-                raise TypeError("malformed seen call")
-            call = MissedCall(time=_from_ms(time), caller_number=None)
-            self._listed[key] = [
-                self._remember(_Known(call, key, Source.LISTING, _FORGOTTEN))
-                for _ in range(count)
-            ]
-        for record in data.get("pushed", []):
-            call = missed_call_from_dict(record)
-            self._pushed[call.key] = self._remember(_Known(call, call.key, Source.PUSH))
-
-
-def _unknown(group: list[MissedCall], known: list[_Known]) -> list[MissedCall]:
+def _unknown(group: list[MissedCall], known: list[KnownCall]) -> list[MissedCall]:
     """Return the rows of a key not yet known, by count: one known row is one row.
 
     Rows without an id that share a key are told apart by their called number where
@@ -520,79 +420,3 @@ def _unknown(group: list[MissedCall], known: list[_Known]) -> list[MissedCall]:
 
 def _held_order(item: tuple[MissedCall, bool]) -> tuple[datetime, str]:
     return (item[0].time, item[0].key)
-
-
-def _known_from_dict(record: Any) -> _Known:
-    if not isinstance(record, dict):
-        raise TypeError("a remembered call is not an object")
-    key = record["key"]
-    # Calls saved before this was kept were settled: counted, so not announced again.
-    counted = record.get("counted", True)
-    if not isinstance(key, str) or not isinstance(counted, bool):
-        raise TypeError("malformed remembered call")
-    return _Known(
-        missed_call_from_dict(record["call"]),
-        key,
-        Source(record["source"]),
-        counted=counted,
-    )
-
-
-def missed_call_to_dict(call: MissedCall) -> dict[str, Any]:
-    """Return a missed call in a JSON-ready form."""
-    return {
-        "time": _to_ms(call.time),
-        "caller_number": call.caller_number,
-        "caller_number_raw": call.caller_number_raw,
-        "caller_withheld": call.caller_withheld,
-        "caller_name": call.caller_name,
-        "called_number": call.called_number,
-        "call_id": call.call_id,
-        "direction": call.direction.value,
-        "voicemail": call.voicemail,
-        "stamped_locally": call.stamped_locally,
-    }
-
-
-def missed_call_from_dict(data: Any) -> MissedCall:
-    """Rebuild a missed call from `missed_call_to_dict` output."""
-    if not isinstance(data, dict):
-        raise TypeError("malformed missed call")
-    texts = {
-        field: data.get(field)
-        for field in (
-            "caller_number",
-            "caller_number_raw",
-            "caller_name",
-            "called_number",
-            "call_id",
-        )
-    }
-    withheld = data.get("caller_withheld", False)
-    voicemail = data.get("voicemail")
-    stamped_locally = data.get("stamped_locally", False)
-    if not all(value is None or isinstance(value, str) for value in texts.values()):
-        raise TypeError("malformed missed call")
-    if not isinstance(withheld, bool) or not isinstance(stamped_locally, bool):
-        raise TypeError("malformed missed call")
-    if voicemail is not None and not isinstance(voicemail, bool):
-        raise TypeError("malformed missed call")
-    return MissedCall(
-        time=_from_ms(data["time"]),
-        direction=CallDirection(data["direction"]),
-        caller_withheld=withheld,
-        voicemail=voicemail,
-        stamped_locally=stamped_locally,
-        **texts,
-    )
-
-
-def _to_ms(time: datetime) -> int:
-    """Return whole milliseconds since the epoch, exactly (no float rounding)."""
-    return (time - EPOCH) // MILLISECOND
-
-
-def _from_ms(value: Any) -> datetime:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"not a timestamp: {value!r}")
-    return EPOCH + timedelta(milliseconds=value)
