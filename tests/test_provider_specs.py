@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 from custom_components.callwatch.config_flow import CallwatchConfigFlow
@@ -56,3 +57,18 @@ def test_every_provider_has_a_step_its_secrets_in_its_form() -> None:
         assert set(spec.secret_fields) <= {str(key) for key in spec.form.schema}
         assert set(spec.secret_fields) <= spec.redacted
         assert callable(getattr(CallwatchConfigFlow, f"async_step_{provider}"))
+
+
+def test_every_field_of_a_spec_has_a_label() -> None:
+    """A spec's form, advanced and option fields are all named in the strings."""
+    strings = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
+    options = strings["options"]["step"]
+    for provider, spec in PROVIDER_SPECS.items():
+        step = strings["config"]["step"][provider]
+        assert {str(key) for key in spec.form.schema} <= set(step["data"]), provider
+        advanced = {str(key) for key in spec.advanced_fields}
+        if advanced:
+            assert advanced <= set(step["sections"]["advanced"]["data"]), provider
+        for options_step in ("init", "push_options"):
+            labels = set(options[options_step]["data"])
+            assert {str(key) for key in spec.options} <= labels, provider
