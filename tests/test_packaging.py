@@ -12,9 +12,9 @@ from typing import Any
 from homeassistant.util.yaml import load_yaml_dict
 from PIL import Image
 
-from custom_components.callwatch.client import CLIENT_FACTORIES
 from custom_components.callwatch.const import DOMAIN
 from custom_components.callwatch.event import MISSED_CALL
+from custom_components.callwatch.provider_specs import PROVIDER_SPECS
 from custom_components.callwatch.sensor import SENSORS
 
 ROOT = Path(__file__).parent.parent
@@ -129,7 +129,7 @@ def test_every_flow_step_error_and_abort_has_strings() -> None:
     strings = _strings()
     config, options = strings["config"], strings["options"]
 
-    steps = set(re.findall(r'step_id="(\w+)"', config_part)) | set(CLIENT_FACTORIES)
+    steps = set(re.findall(r'step_id="(\w+)"', config_part)) | set(PROVIDER_SPECS)
     for step in steps:
         assert config["step"][step]["title"], step
     for step in re.findall(r'step_id="(\w+)"', options_part):
@@ -147,7 +147,7 @@ def test_every_flow_step_error_and_abort_has_strings() -> None:
 
 
 def test_every_provider_has_a_name() -> None:
-    assert set(_strings()["selector"]["provider"]["options"]) == set(CLIENT_FACTORIES)
+    assert set(_strings()["selector"]["provider"]["options"]) == set(PROVIDER_SPECS)
 
 
 def test_every_entity_has_a_name_and_an_icon() -> None:

@@ -9,7 +9,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .announcer import STORAGE_VERSION, storage_key
-from .client import async_load_number_metadata, create_client
+from .client import async_load_number_metadata, create_client, read_options
 from .const import DOMAIN, LOGGER
 from .coordinator import CallwatchConfigEntry, CallwatchCoordinator
 from .dashboard_card import async_register_card
@@ -35,8 +35,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) -> bool:
     """Start watching an account."""
-    client = create_client(hass, entry.data, entry.options)
-    coordinator = CallwatchCoordinator(hass, entry, client)
+    options = read_options(hass, entry.options)
+    client = create_client(hass, entry.data, options)
+    coordinator = CallwatchCoordinator(hass, entry, client, options)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -53,7 +54,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) 
     if entry.minor_version < 2:
         unique_id = entry.unique_id
         try:
-            unique_id = create_client(hass, entry.data, entry.options).account_id
+            options = read_options(hass, entry.options)
+            unique_id = create_client(hass, entry.data, options).account_id
         except ValueError:
             LOGGER.warning("%s: the host cannot be read; unique id kept", entry.title)
         if unique_id != entry.unique_id and any(

@@ -19,8 +19,9 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_CONTACTS_FILE, CONF_PHONEBOOK, LOGGER
+from .const import LOGGER
 from .issues import async_set_repair
+from .options import CallwatchOptions
 from .phonebook import (
     Phonebook,
     PhonebookSource,
@@ -59,20 +60,20 @@ class Callers:
         *,
         entry_id: str,
         account: str,
-        options: dict[str, Any],
+        options: CallwatchOptions,
         country: str | None,
     ) -> None:
-        """Read the options now; `async_load` reads the contacts file."""
+        """Read the typed phonebook now; `async_load` reads the contacts file."""
         self._hass = hass
         self._entry_id = entry_id
         self._account = account
         self.country = country
-        name = (options.get(CONF_CONTACTS_FILE) or "").strip()
+        name = options.contacts_file
         self._contacts_name = name
         self._contacts_path = contacts_file_path(hass, name) if name else None
         self._contacts_stamp: tuple[int, int] | None = None
         self.phonebook = Phonebook.from_sources(
-            read_typed_entries(options.get(CONF_PHONEBOOK), country), None, country
+            read_typed_entries(options.phonebook, country), None, country
         )
 
     async def async_load(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from homeassistant.components import webhook
@@ -13,170 +13,42 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlow,
 )
-from homeassistant.const import (
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_SCAN_INTERVAL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
-    CONF_WEBHOOK_ID,
-)
+from homeassistant.const import CONF_HOST, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    CountrySelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 import voluptuous as vol
 
 from .callers import contacts_file_path
-from .client import CLIENT_FACTORIES, async_load_number_metadata, create_client
+from .client import async_load_number_metadata, create_client, read_options
 from .const import (
-    CONF_API_URL,
-    CONF_APP_ID,
-    CONF_CALL_EVENTS,
     CONF_CALLED_NUMBERS,
     CONF_CONTACTS_FILE,
-    CONF_COUNTRY,
-    CONF_CUSTOMER_SCOPE,
     CONF_DIRECTIONS,
-    CONF_EXTENSION,
     CONF_PHONEBOOK,
     CONF_PROVIDER,
-    CONF_REGION,
-    CONF_SECRET,
-    DEFAULT_DIRECTIONS,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
-    MAX_SCAN_INTERVAL,
-    MIN_SCAN_INTERVAL,
 )
+from .options import OPTIONS_SCHEMA
 from .phonebook import read_contacts_file, read_typed_entries
+from .provider_specs import PROVIDER_SPECS
 from .providers import (
     Account,
     ProviderAuthenticationError,
     ProviderConnectionError,
     ProviderError,
     ProviderPermissionError,
-    TelecmiRegion,
 )
 from .schema import ha_schema
 
-PASSWORD_SELECTOR = TextSelector(
-    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
-)
-
-ENSWITCH_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_HOST): TextSelector(),
-        vol.Required(CONF_USERNAME): TextSelector(
-            TextSelectorConfig(autocomplete="username")
-        ),
-        vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
-        vol.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
-    }
-)
-
-
-TELECMI_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_REGION, default="india"): SelectSelector(
-            SelectSelectorConfig(
-                options=[region.value for region in TelecmiRegion],
-                translation_key=CONF_REGION,
-                mode=SelectSelectorMode.LIST,
-            )
-        ),
-        vol.Required(CONF_APP_ID): TextSelector(),
-        vol.Required(CONF_SECRET): PASSWORD_SELECTOR,
-    }
-)
-
-VOIPNOW_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_HOST): TextSelector(),
-        vol.Required(CONF_CLIENT_ID): TextSelector(),
-        vol.Required(CONF_CLIENT_SECRET): PASSWORD_SELECTOR,
-        vol.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
-        vol.Optional(CONF_EXTENSION, default="@self"): TextSelector(),
-    }
-)
-
-# Per provider: the form of its step, which of its fields are secrets (asked again
-# when the provider rejects them, never shown back to the user), and its own options.
-PROVIDER_SCHEMAS: dict[str, vol.Schema] = {
-    "enswitch": ENSWITCH_SCHEMA,
-    "telecmi": TELECMI_SCHEMA,
-    "voipnow": VOIPNOW_SCHEMA,
-}
-SECRET_FIELDS: dict[str, tuple[str, ...]] = {
-    "enswitch": (CONF_PASSWORD,),
-    "telecmi": (CONF_SECRET,),
-    "voipnow": (CONF_CLIENT_SECRET,),
-}
-# Fields in a collapsed section that a user opens on purpose: where a local simulator
-# stands in for the API. The entry stores them flat, beside the form's other fields.
+# Where a provider's advanced fields are shown: a section the user opens on purpose.
 SECTION_ADVANCED = "advanced"
-ADVANCED_FIELDS: dict[str, dict[vol.Marker, Any]] = {
-    "telecmi": {vol.Optional(CONF_API_URL): TextSelector()},
-}
-# Providers that push calls to a Home Assistant webhook.
-WEBHOOK_PROVIDERS = {"telecmi"}
-PROVIDER_OPTIONS: dict[str, dict[vol.Marker, Any]] = {
-    "voipnow": {vol.Required(CONF_CALL_EVENTS, default=False): BooleanSelector()},
-    "enswitch": {
-        vol.Required(CONF_CUSTOMER_SCOPE, default="own"): SelectSelector(
-            SelectSelectorConfig(
-                options=["own", "all", "recursive"],
-                translation_key=CONF_CUSTOMER_SCOPE,
-                mode=SelectSelectorMode.DROPDOWN,
-            )
-        )
-    },
-}
-
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Required(
-            CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL.total_seconds()
-        ): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_SCAN_INTERVAL.total_seconds(),
-                max=MAX_SCAN_INTERVAL.total_seconds(),
-                step=1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        vol.Required(CONF_DIRECTIONS, default=list(DEFAULT_DIRECTIONS)): SelectSelector(
-            SelectSelectorConfig(
-                options=["inbound", "outbound"],
-                translation_key=CONF_DIRECTIONS,
-                multiple=True,
-                mode=SelectSelectorMode.LIST,
-            )
-        ),
-        vol.Required(CONF_CALLED_NUMBERS, default=[]): TextSelector(
-            TextSelectorConfig(multiple=True)
-        ),
-        vol.Optional(CONF_COUNTRY): CountrySelector(),
-        vol.Optional(CONF_PHONEBOOK): TextSelector(TextSelectorConfig(multiline=True)),
-        vol.Optional(CONF_CONTACTS_FILE): TextSelector(),
-    }
-)
 
 
 class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -197,9 +69,7 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask which provider the account is with."""
         if user_input is not None:
-            step = getattr(self, f"async_step_{user_input[CONF_PROVIDER]}")
-            result: ConfigFlowResult = await step()
-            return result
+            return await self._async_provider_step(user_input[CONF_PROVIDER], None)
         return self.async_show_form(
             step_id="user",
             data_schema=ha_schema(
@@ -207,7 +77,7 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                     {
                         vol.Required(CONF_PROVIDER): SelectSelector(
                             SelectSelectorConfig(
-                                options=list(CLIENT_FACTORIES),
+                                options=list(PROVIDER_SPECS),
                                 translation_key=CONF_PROVIDER,
                                 mode=SelectSelectorMode.LIST,
                             )
@@ -217,28 +87,11 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
         )
 
-    async def async_step_enswitch(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for an Enswitch host and the account's credentials."""
-        return await self._async_provider_step("enswitch", user_input)
-
-    async def async_step_telecmi(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for a TeleCMI app's region, id and secret."""
-        return await self._async_provider_step("telecmi", user_input)
-
-    async def async_step_voipnow(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for a VoipNow host, a trusted app's id and secret, and an extension."""
-        return await self._async_provider_step("voipnow", user_input)
-
     async def _async_provider_step(
         self, provider: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Check a provider's form live, then create or update the entry."""
+        spec = PROVIDER_SPECS[provider]
         errors: dict[str, str] = {}
         reconfiguring = self.source == SOURCE_RECONFIGURE
         if user_input is not None:
@@ -254,7 +107,7 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                     },
                     **data,
                 }
-            elif provider in WEBHOOK_PROVIDERS:
+            elif spec.pushes_to_webhook:
                 data[CONF_WEBHOOK_ID] = webhook.async_generate_id()
             options = self._get_reconfigure_entry().options if reconfiguring else {}
             account, errors = await _async_check_account(self.hass, data, options)
@@ -267,7 +120,7 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                         self._get_reconfigure_entry(), title=account.name, data=data
                     )
                 self._abort_if_unique_id_configured()
-                if provider in WEBHOOK_PROVIDERS:
+                if spec.pushes_to_webhook:
                     return self.async_create_entry(
                         title=account.name,
                         data=data,
@@ -280,13 +133,12 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                     )
                 return self.async_create_entry(title=account.name, data=data)
         elif reconfiguring:
-            secrets = SECRET_FIELDS[provider]
             user_input = _sectioned(
                 provider,
                 {
                     key: value
                     for key, value in self._get_reconfigure_entry().data.items()
-                    if key not in secrets
+                    if key not in spec.secret_fields
                 },
             )
         return self.async_show_form(
@@ -327,21 +179,42 @@ class CallwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(
                     entry, data_updates=user_input
                 )
-        secrets = SECRET_FIELDS[provider]
+        spec = PROVIDER_SPECS[provider]
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=ha_schema(
                 vol.Schema(
                     {
                         key: selector
-                        for key, selector in PROVIDER_SCHEMAS[provider].schema.items()
-                        if key in secrets
+                        for key, selector in spec.form.schema.items()
+                        if key in spec.secret_fields
                     }
                 )
             ),
             description_placeholders={"account": entry.title},
             errors=errors,
         )
+
+
+def _provider_step(
+    provider: str,
+) -> Callable[
+    [CallwatchConfigFlow, dict[str, Any] | None], Awaitable[ConfigFlowResult]
+]:
+    """Return the step that shows and checks one provider's form."""
+
+    async def step(
+        flow: CallwatchConfigFlow, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await flow._async_provider_step(provider, user_input)  # noqa: SLF001
+
+    step.__doc__ = f"Ask for the {provider} account's form."
+    return step
+
+
+# Home Assistant finds a form's step by its id: one step per provider of the table.
+for _provider in PROVIDER_SPECS:
+    setattr(CallwatchConfigFlow, f"async_step_{_provider}", _provider_step(_provider))
 
 
 class CallwatchOptionsFlow(OptionsFlow):
@@ -366,7 +239,7 @@ class CallwatchOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Check the options, provider options against the account too."""
         provider: str = self.config_entry.data[CONF_PROVIDER]
-        provider_options = PROVIDER_OPTIONS.get(provider, {})
+        provider_options = PROVIDER_SPECS[provider].options
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if CONF_WEBHOOK_ID in self.config_entry.data:
@@ -420,7 +293,7 @@ async def _async_check_phonebook(
     The first unreadable typed line, or what keeps the contacts file from being read,
     is named by its line in `placeholders`.
     """
-    country = user_input.get(CONF_COUNTRY) or hass.config.country
+    country = read_options(hass, user_input).country
     await async_load_number_metadata(hass)
     typed = read_typed_entries(user_input.get(CONF_PHONEBOOK), country)
     if typed.problems:
@@ -456,12 +329,13 @@ def _provider_schema(provider: str) -> vol.Schema:
     Built anew for every form: Home Assistant 2025.4 writes suggested values into the
     section it is given.
     """
-    schema = PROVIDER_SCHEMAS[provider]
-    if provider in ADVANCED_FIELDS:
+    spec = PROVIDER_SPECS[provider]
+    schema = spec.form
+    if spec.advanced_fields:
         schema = schema.extend(
             {
                 vol.Optional(SECTION_ADVANCED): section(
-                    ha_schema(vol.Schema(ADVANCED_FIELDS[provider])),
+                    ha_schema(vol.Schema(spec.advanced_fields)),
                     {"collapsed": True},
                 )
             }
@@ -471,7 +345,8 @@ def _provider_schema(provider: str) -> vol.Schema:
 
 def _form_fields(provider: str) -> set[str]:
     """Return the names of every field of a provider's form, sections opened."""
-    markers = [*PROVIDER_SCHEMAS[provider].schema, *ADVANCED_FIELDS.get(provider, {})]
+    spec = PROVIDER_SPECS[provider]
+    markers = [*spec.form.schema, *spec.advanced_fields]
     return {str(marker) for marker in markers}
 
 
@@ -484,7 +359,7 @@ def _flat(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 def _sectioned(provider: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """Return entry data shaped as a provider's form: advanced fields in their section."""
-    advanced = {str(marker) for marker in ADVANCED_FIELDS.get(provider, {})}
+    advanced = {str(marker) for marker in PROVIDER_SPECS[provider].advanced_fields}
     shaped = {key: value for key, value in data.items() if key not in advanced}
     if advanced:
         shaped[SECTION_ADVANCED] = {
@@ -508,7 +383,7 @@ async def _async_check_account(
     # A flow may come before the integration is set up, and reads numbers on the loop.
     await async_load_number_metadata(hass)
     try:
-        account = await create_client(hass, data, options).account()
+        account = await create_client(hass, data, read_options(hass, options)).account()
     except ValueError:
         return None, {CONF_HOST: "invalid_host"}
     except ProviderAuthenticationError:

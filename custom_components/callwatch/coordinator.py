@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import inspect
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.event import async_call_at
@@ -18,21 +16,13 @@ from homeassistant.util import dt as dt_util
 
 from .announcer import MissedCallAnnouncer
 from .callers import Callers
-from .const import (
-    CONF_CALLED_NUMBERS,
-    CONF_DIRECTIONS,
-    DEFAULT_DIRECTIONS,
-    DEFAULT_SCAN_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    MAX_SCAN_INTERVAL,
-)
+from .const import DOMAIN, LOGGER, MAX_SCAN_INTERVAL
 from .issues import async_set_repair
 from .live_calls import LiveCalls
+from .options import CallwatchOptions
 from .poll_schedule import PollSchedule
 from .providers import (
     ActiveCall,
-    CallDirection,
     CallProvider,
     CallPush,
     MissedCall,
@@ -67,56 +57,21 @@ class CallwatchData:
     forbidden: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WatchOptions:
-    """The options of an entry: how often to poll and which missed calls count."""
-
-    scan_interval: timedelta
-    directions: frozenset[CallDirection]
-    called_numbers: frozenset[str]
-
-    @classmethod
-    def from_options(
-        cls, options: Mapping[str, Any], read_called_number: Callable[[str], str | None]
-    ) -> WatchOptions:
-        """Read an entry's options, with the defaults for those never set.
-
-        Called numbers are read as the client reads the called numbers of calls.
-        """
-        seconds = options.get(CONF_SCAN_INTERVAL)
-        return cls(
-            scan_interval=(
-                timedelta(seconds=seconds) if seconds else DEFAULT_SCAN_INTERVAL
-            ),
-            directions=frozenset(
-                CallDirection(value)
-                for value in options.get(CONF_DIRECTIONS) or DEFAULT_DIRECTIONS
-            ),
-            called_numbers=frozenset(
-                read_called_number(number) or number.strip()
-                for number in options.get(CONF_CALLED_NUMBERS, ())
-            ),
-        )
-
-    def counts(self, call: MissedCall) -> bool:
-        """Return whether a missed call is one the user asked to watch."""
-        if call.direction not in self.directions:
-            return False
-        return not self.called_numbers or call.called_number in self.called_numbers
-
-
 class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
     """Polls one account and hands the missed calls it finds to the announcer."""
 
     config_entry: CallwatchConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: CallwatchConfigEntry, client: CallProvider
+        self,
+        hass: HomeAssistant,
+        entry: CallwatchConfigEntry,
+        client: CallProvider,
+        options: CallwatchOptions,
     ) -> None:
-        """Set up the coordinator for an entry and its client."""
-        self.options = WatchOptions.from_options(
-            entry.options, client.read_called_number
-        )
+        """Set up the coordinator for an entry, its client and its options."""
+        self.options = options
+        self.watched = options.missed_call_filter(client.read_called_number)
         super().__init__(
             hass,
             LOGGER,
@@ -129,7 +84,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             hass,
             entry_id=entry.entry_id,
             account=entry.title,
-            options=dict(entry.options),
+            options=options,
             country=client.country,
         )
         self.announcer = MissedCallAnnouncer(
@@ -137,7 +92,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             entry_id=entry.entry_id,
             account=entry.title,
             provider=client.provider,
-            counts=self.options.counts,
+            counts=self.watched.counts,
             poll_interval=self.options.scan_interval,
             describe=self.callers.attributes,
             on_change=self.async_update_listeners,

@@ -6,27 +6,22 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_CALLED_NUMBERS, CONF_CONTACTS_FILE, CONF_PHONEBOOK
 from .coordinator import CallwatchConfigEntry
 from .phonebook import Phonebook
+from .provider_specs import PROVIDER_SPECS
 
-# Every secret any provider's form asks for, and every field that holds a phone number
-# or a name, wherever it appears.
+# Every secret and identity any provider's form asks for, and every field that holds a
+# phone number or a name, wherever it appears.
 TO_REDACT = {
-    CONF_PASSWORD,
-    CONF_USERNAME,
+    *(field for spec in PROVIDER_SPECS.values() for field in spec.redacted),
     CONF_CALLED_NUMBERS,
     CONF_CONTACTS_FILE,
     CONF_PHONEBOOK,
-    "secret",
     "token",
-    "app_id",
-    "client_id",
-    "client_secret",
     "webhook_id",
     "caller_number",
     "caller_number_raw",

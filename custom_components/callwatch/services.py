@@ -105,7 +105,7 @@ async def _async_list_missed_calls(call: ServiceCall) -> ServiceResponse:
         "missed_calls": [
             coordinator.callers.attributes(missed)
             for missed in calls
-            if coordinator.options.counts(missed)
+            if coordinator.watched.counts(missed)
         ]
     }
 

@@ -1,8 +1,9 @@
 """Receive a provider's pushes (live calls, missed calls) on a Home Assistant webhook.
 
-TeleCMI pushes to the address the user pastes into its dashboard. VoipNow is told the
-address through its API (Call Events), where the user opts in and Home Assistant has an
-address the provider can reach; the registration is removed when the entry unloads.
+A provider that pushes to a webhook (its spec says so) pushes to the address the user
+pastes into its dashboard. One that registers call events is told the address through
+its API, where the user opts in and Home Assistant has an address the provider can
+reach; the registration is removed when the entry unloads.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_CALL_EVENTS, DOMAIN, LOGGER
+from .const import CONF_PROVIDER, DOMAIN, LOGGER
 from .coordinator import CallwatchConfigEntry
 from .issues import async_set_repair
+from .provider_specs import PROVIDER_SPECS
 from .providers import (
     CallEventsProvider,
     ProviderError,
@@ -34,11 +36,7 @@ def async_register_webhook(hass: HomeAssistant, entry: CallwatchConfigEntry) -> 
     """Listen for the entry's pushes until it is unloaded."""
     coordinator = entry.runtime_data
     client = coordinator.client
-    if (
-        entry.options.get(CONF_CALL_EVENTS)
-        and isinstance(client, CallEventsProvider)
-        and CONF_WEBHOOK_ID not in entry.data
-    ):
+    if _wants_call_events(entry) and CONF_WEBHOOK_ID not in entry.data:
         # An entry made before it opted in to pushes gets its webhook now.
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
@@ -81,15 +79,13 @@ def async_register_webhook(hass: HomeAssistant, entry: CallwatchConfigEntry) -> 
 async def async_register_call_events(
     hass: HomeAssistant, entry: CallwatchConfigEntry
 ) -> None:
-    """Have a provider that is told where to push (VoipNow) push to the webhook.
+    """Have a provider that is told where to push push to the webhook, if asked to.
 
     Whatever keeps it from being registered is a repair issue; polling goes on.
     """
     client = entry.runtime_data.client
     issue_id = f"{entry.entry_id}_call_events"
-    if not entry.options.get(CONF_CALL_EVENTS) or not isinstance(
-        client, CallEventsProvider
-    ):
+    if not _wants_call_events(entry) or not isinstance(client, CallEventsProvider):
         async_set_repair(hass, issue_id, None)
         return
     reason, error = "", ""
@@ -106,8 +102,9 @@ async def async_register_call_events(
         reason, error = "failed", str(err)
     if reason:
         LOGGER.warning(
-            "%s: VoipNow call events are not registered (%s); polling goes on",
+            "%s: %s call events are not registered (%s); polling goes on",
             entry.title,
+            client.model,
             error or reason,
         )
         async_set_repair(
@@ -124,14 +121,25 @@ async def async_register_call_events(
             await client.remove_call_events(registration)
         except ProviderError as err:
             LOGGER.warning(
-                "%s: VoipNow call events could not be removed: %s", entry.title, err
+                "%s: %s call events could not be removed: %s",
+                entry.title,
+                client.model,
+                err,
             )
 
     entry.async_on_unload(remove)
 
 
+def _wants_call_events(entry: CallwatchConfigEntry) -> bool:
+    """Return whether the entry's provider is to be told where to push."""
+    return (
+        PROVIDER_SPECS[entry.data[CONF_PROVIDER]].registers_call_events
+        and entry.runtime_data.options.call_events
+    )
+
+
 async def _payload(request: web.Request) -> dict[str, Any] | None:
-    """Read a push: the query (GET, and VoipNow's marker), and a POST's JSON or form."""
+    """Read a push: its query (GET, markers in the address), a POST's JSON or form."""
     payload: dict[str, Any] = dict(request.query)
     if request.method == "GET":
         return payload
