@@ -32,6 +32,7 @@ from .fakes.telecmi import FakeTelecmi
 from .fakes.voipnow import FakeVoipnow
 
 LATEST = "sensor.alice_pbx_example_com_latest_missed_caller"
+WAITING = "sensor.alice_pbx_example_com_missed_calls_waiting"
 ISSUE = "01JENSWITCH0000000000000000_contacts_file"
 VCARD = """BEGIN:VCARD
 VERSION:3.0
@@ -430,3 +431,35 @@ async def test_the_phonebook_stays_out_of_the_diagnostics(
     text = repr(diagnostics)
     for private in ("Front desk", "Zoë", "contacts.vcf", "6493031234"):
         assert private not in text
+
+
+async def test_waiting_calls_are_named_again_when_the_contacts_file_changes(
+    hass: HomeAssistant,
+    config_dir: Path,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Calls described before the file changed show its new names, not the old ones."""
+    hass.config.country = "NZ"
+    contacts = config_dir / "contacts.vcf"
+    contacts.write_text(VCARD, encoding="utf-8")
+    assert await setup_entry(hass, enswitch_entry, {CONF_CONTACTS_FILE: "contacts.vcf"})
+    await _miss(hass, enswitch, freezer, "+6493039999")
+    await _miss(hass, enswitch, freezer, "+64215550101")
+    waiting = hass.states.get(WAITING).attributes["calls"]
+    assert [call["caller_name"] for call in waiting] == ["Āperahama Te Rangi", "Zoë"]
+
+    contacts.write_text(
+        VCARD.replace("Zoë", "Zoë Smith").replace("Āperahama", "Abraham"),
+        encoding="utf-8",
+    )
+    freezer.tick(timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    waiting = hass.states.get(WAITING).attributes["calls"]
+    assert [call["caller_name"] for call in waiting] == [
+        "Abraham Te Rangi",
+        "Zoë Smith",
+    ]
+    assert hass.states.get(LATEST).state == "Abraham Te Rangi"

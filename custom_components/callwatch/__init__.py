@@ -41,7 +41,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CallwatchConfigEntry) ->
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    coordinator.announcer.async_start()
+    coordinator.async_start_announcing()
     async_register_webhook(hass, entry)
     await async_register_call_events(hass, entry)
     return True

@@ -2,9 +2,10 @@
 
 The coordinator hands over what it fetched (a poll's rows, a pushed call, the calls in
 progress); the tracker tells which calls are new; this module announces them: it fires
-`callwatch_missed_call` on the bus and triggers the event entities, holds what it finds
-while Home Assistant starts until automations listen, keeps the log of what the user has
-yet to deal with, and saves all of it at a bounded rate.
+`callwatch_missed_call` on the bus and triggers the event entities with one description
+of each call, holds what it finds until the coordinator says automations listen, keeps
+the log of what the user has yet to deal with, and saves all of it at a bounded rate.
+Each method says what it changed; the coordinator makes its snapshot from that.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.start import async_at_started
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .callers import Callers, DescribedCall
 from .const import DOMAIN, EVENT_MISSED_CALL, LOGGER
 from .missed_call_log import MissedCallLog
 from .missed_call_tracker import (
@@ -36,13 +36,13 @@ STORAGE_VERSION = 1
 SAVE_AFTER_ANNOUNCEMENT = timedelta(seconds=10)
 SAVE_WHEN_IDLE = timedelta(minutes=5)
 # Automations attach their triggers when Home Assistant has started; calls found during
-# start-up are announced this long after that, oldest first.
+# start-up are announced this long after that, oldest first (the coordinator waits).
 AFTER_START = timedelta(seconds=1)
 # A poll later than the poll interval by more than this follows a gap in watching (an
 # outage, a restart): what it finds is a catch-up.
 CATCH_UP_AFTER = timedelta(minutes=1)
 
-type Announcement = Callable[[MissedCall, bool], None]
+type Announcement = Callable[[DescribedCall, bool], None]
 
 
 def storage_key(entry_id: str) -> str:
@@ -62,18 +62,14 @@ class MissedCallAnnouncer:
         provider: str,
         counts: Counts,
         poll_interval: timedelta,
-        describe: Callable[[MissedCall], dict[str, Any]],
-        on_change: Callable[[], None],
+        callers: Callers,
     ) -> None:
         """Set up for an account; `async_load` takes what earlier runs saved.
 
-        `describe` says what automations see of a call. `on_change` is called when the
-        log changes outside a poll (a call announced once Home Assistant has started,
-        calls dealt with).
+        `callers` describes each call announced, once for the bus and the entities.
         """
         self._hass = hass
-        self._describe = describe
-        self._on_change = on_change
+        self._callers = callers
         self._entry_id = entry_id
         self._account = account
         self._provider = provider
@@ -89,7 +85,6 @@ class MissedCallAnnouncer:
         # Until the entry's entities are set up and Home Assistant has started, calls
         # found are held in the tracker (and saved) with whether each is a catch-up.
         self._holding = True
-        self._unsub_start: CALLBACK_TYPE | None = None
         self._refused_pushes = 0
         self.announced = 0
 
@@ -129,28 +124,12 @@ class MissedCallAnnouncer:
                 damage,
             )
 
-    @callback
-    def async_start(self) -> None:
-        """Start announcing, once the entities are set up to trigger for the calls.
-
-        What was found before (in this run, or held by one that stopped before Home
-        Assistant had started) is announced now, or once Home Assistant has started
-        and automations listen; each call with the catch-up its poll worked out.
-        """
-        if self._hass.state is CoreState.running:
-            self._release()
-        else:
-            self._unsub_start = async_at_started(self._hass, self._release_soon)
-
     async def async_shutdown(self) -> None:
         """Write the state now rather than later.
 
         Calls still held stay held in it: automations may no longer run while Home
         Assistant stops, so the next run announces them.
         """
-        if self._unsub_start is not None:
-            self._unsub_start()
-            self._unsub_start = None
         if self.tracker.last_poll is not None or self.tracker.held:
             await self._store.async_save(self._state())
             self._save_due = None
@@ -182,10 +161,15 @@ class MissedCallAnnouncer:
         self._save_within(SAVE_AFTER_ANNOUNCEMENT if new_calls else SAVE_WHEN_IDLE)
 
     @callback
-    def async_take_active_calls(self, calls: Iterable[ActiveCall]) -> None:
-        """Deal with the waiting calls of every caller the account is calling back."""
-        if self.log.called_back(calls):
-            self._changed()
+    def async_take_active_calls(self, calls: Iterable[ActiveCall]) -> bool:
+        """Deal with the waiting calls of every caller the account is calling back.
+
+        Return whether any was dealt with.
+        """
+        if not self.log.called_back(calls):
+            return False
+        self._save_within(SAVE_AFTER_ANNOUNCEMENT)
+        return True
 
     @callback
     def async_acknowledge(
@@ -194,13 +178,8 @@ class MissedCallAnnouncer:
         """Mark waiting calls as dealt with; return how many."""
         dealt_with = self.log.acknowledge(call_id=call_id, caller_number=caller_number)
         if dealt_with:
-            self._changed()
+            self._save_within(SAVE_AFTER_ANNOUNCEMENT)
         return len(dealt_with)
-
-    @callback
-    def _changed(self) -> None:
-        self._save_within(SAVE_AFTER_ANNOUNCEMENT)
-        self._on_change()
 
     @callback
     def async_take_push(self, call: MissedCall) -> bool:
@@ -236,37 +215,35 @@ class MissedCallAnnouncer:
             self._fire(call, catch_up)
 
     @callback
-    def _release_soon(self, hass: HomeAssistant) -> None:
-        self._unsub_start = async_call_later(hass, AFTER_START, self._release_started)
+    def async_release(self) -> bool:
+        """Announce from now on, and what was held, oldest first.
 
-    @callback
-    def _release_started(self, _now: datetime) -> None:
-        self._release()
-
-    @callback
-    def _release(self) -> None:
-        """Announce what was held, oldest first, and save that it was."""
-        self._unsub_start = None
+        Called once the entities are set up to trigger for the calls and automations
+        listen. What was held (in this run, or by one that stopped before Home
+        Assistant had started) is announced with the catch-up its poll worked out.
+        Return whether anything was held.
+        """
         self._holding = False
         held = self.tracker.release()
         for call, catch_up in held:
             self._fire(call, catch_up)
         if held:
             self._save_within(SAVE_AFTER_ANNOUNCEMENT)
-            self._on_change()
+        return bool(held)
 
     @callback
     def _fire(self, call: MissedCall, catch_up: bool) -> None:
         self.announced += 1
         self.log.add(call, dt_util.now().date(), catch_up=catch_up)
+        described = self._callers.describe(call)
         self._hass.bus.async_fire(
             EVENT_MISSED_CALL,
             {"config_entry_id": self._entry_id, "provider": self._provider}
-            | self._describe(call)
+            | described.attributes
             | {"catch_up": catch_up},
         )
         for listener in list(self._listeners):
-            listener(call, catch_up)
+            listener(described, catch_up)
 
     @callback
     def _save_within(self, delay: timedelta) -> None:

@@ -9,6 +9,7 @@ contacts file is read off the event loop, at setup and whenever it changes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 import os
@@ -28,13 +29,16 @@ from .phonebook import (
     read_contacts_file,
     read_typed_entries,
 )
-from .providers import MissedCall, number_for_reading
+from .providers import ActiveCall, MissedCall, number_for_reading
 
 # How often the contacts file is looked at for a change (a stat, off the event loop).
 CONTACTS_FILE_CHECK = timedelta(minutes=1)
 # The sensor's state for a caller who withheld the number (sensor states are not
 # translated outside enumerations).
 WITHHELD = "Withheld"
+# Descriptions kept for calls shown again (waiting calls, the latest): more than are
+# ever waiting, so that a poll describes only what is new.
+MAX_KEPT_DESCRIPTIONS = 256
 
 
 class NameSource(StrEnum):
@@ -42,6 +46,30 @@ class NameSource(StrEnum):
 
     PROVIDER = "provider"
     PHONEBOOK = "phonebook"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DescribedCall:
+    """A missed call with its caller named: what events, entities and actions show."""
+
+    call: MissedCall
+    # What automations see; time is ISO 8601 UTC.
+    attributes: dict[str, Any]
+    # The caller for a dashboard: the name, else the number for reading.
+    display: str
+    caller_number_for_reading: str | None
+    called_number_for_reading: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DescribedActiveCall:
+    """A call in progress with the phonebook's names and its numbers for reading."""
+
+    call: ActiveCall
+    caller_name: str | None
+    called_name: str | None
+    caller_number_for_reading: str | None
+    called_number_for_reading: str | None
 
 
 def contacts_file_path(hass: HomeAssistant, name: str) -> Path | None:
@@ -75,6 +103,8 @@ class Callers:
         self.phonebook = Phonebook.from_sources(
             read_typed_entries(options.phonebook, country), None, country
         )
+        # Oldest first; emptied when the phonebook changes.
+        self._described: dict[MissedCall, DescribedCall] = {}
 
     async def async_load(self) -> None:
         """Read the contacts file, off the event loop."""
@@ -117,6 +147,7 @@ class Callers:
         self.phonebook = Phonebook.from_sources(
             self.phonebook.typed, contacts, self.country
         )
+        self._described.clear()
         issue_id = f"{self._entry_id}_contacts_file"
         if (error := contacts.error) is None:
             if (first := contacts.first_unreadable) is None:
@@ -173,37 +204,53 @@ class Callers:
             return name, NameSource.PHONEBOOK
         return None, None
 
-    def attributes(self, call: MissedCall) -> dict[str, Any]:
-        """Return what automations see of a missed call; time is ISO 8601 UTC.
-
-        `voicemail` is None where the provider does not tell whether one was left.
-        """
+    def describe(self, call: MissedCall) -> DescribedCall:
+        """Return a missed call described with the phonebook of now."""
+        if (described := self._described.get(call)) is not None:
+            return described
         name, source = self.name(call)
-        return {
-            "caller_number": call.caller_number,
-            "caller_number_raw": call.caller_number_raw,
-            "caller_name": name,
-            "caller_name_source": source.value if source else None,
-            "caller_withheld": call.caller_withheld,
-            "called_number": call.called_number,
-            "time": call.time.astimezone(dt_util.UTC).isoformat(),
-            "call_id": call.call_id,
-            "direction": call.direction.value,
-            "voicemail": call.voicemail,
-        }
+        described = DescribedCall(
+            call=call,
+            attributes={
+                "caller_number": call.caller_number,
+                "caller_number_raw": call.caller_number_raw,
+                "caller_name": name,
+                "caller_name_source": source.value if source else None,
+                "caller_withheld": call.caller_withheld,
+                "called_number": call.called_number,
+                "time": call.time.astimezone(dt_util.UTC).isoformat(),
+                "call_id": call.call_id,
+                "direction": call.direction.value,
+                # None where the provider does not tell whether one was left.
+                "voicemail": call.voicemail,
+            },
+            display=name
+            or (
+                WITHHELD
+                if call.caller_withheld or call.caller_number is None
+                else number_for_reading(call.caller_number, self.country)
+            ),
+            caller_number_for_reading=self.for_reading(call.caller_number),
+            called_number_for_reading=self.for_reading(call.called_number),
+        )
+        self._described[call] = described
+        if len(self._described) > MAX_KEPT_DESCRIPTIONS:
+            del self._described[next(iter(self._described))]
+        return described
+
+    def describe_active(self, call: ActiveCall) -> DescribedActiveCall:
+        """Return a call in progress described with the phonebook of now."""
+        return DescribedActiveCall(
+            call=call,
+            caller_name=self.phonebook.name_for(call.caller_number),
+            called_name=self.phonebook.name_for(call.called_number),
+            caller_number_for_reading=self.for_reading(call.caller_number),
+            called_number_for_reading=self.for_reading(call.called_number),
+        )
 
     def for_reading(self, number: str | None) -> str | None:
         """Return a number as people write it, for a dashboard; None for none."""
         return None if number is None else number_for_reading(number, self.country)
-
-    def display(self, call: MissedCall) -> str | None:
-        """Return the caller for a dashboard: the name, else the number for reading."""
-        name, _ = self.name(call)
-        if name:
-            return name
-        if call.caller_withheld or call.caller_number is None:
-            return WITHHELD
-        return number_for_reading(call.caller_number, self.country)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

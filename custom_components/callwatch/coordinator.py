@@ -1,20 +1,26 @@
-"""One coordinator per account: fetches its calls and hands them on."""
+"""One coordinator per account: fetches its calls, hands them on, describes them."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import inspect
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    CoreState,
+    HassJob,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.event import async_call_at
+from homeassistant.helpers.event import async_call_at, async_call_later
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .announcer import MissedCallAnnouncer
+from .announcer import AFTER_START, MissedCallAnnouncer
 from .callers import Callers
 from .const import DOMAIN, LOGGER, MAX_SCAN_INTERVAL
 from .issues import async_set_repair
@@ -32,6 +38,7 @@ from .providers import (
     ProviderRateLimitError,
     read_number,
 )
+from .snapshot import CallwatchData, take_snapshot
 
 # What an account's role may be refused, each with its own repair issue.
 ACTIVE_CALLS = "active_calls"
@@ -47,18 +54,8 @@ _RETRY_AFTER_BUILT_IN = "retry_after" in inspect.signature(UpdateFailed).paramet
 type CallwatchConfigEntry = ConfigEntry[CallwatchCoordinator]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CallwatchData:
-    """What the account showed at the last poll, with the pushes since."""
-
-    polled_at: datetime
-    active_calls: tuple[ActiveCall, ...] | None
-    # What the account's role refused at the last poll (ACTIVE_CALLS, MISSED_CALLS).
-    forbidden: frozenset[str] = frozenset()
-
-
 class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
-    """Polls one account and hands the missed calls it finds to the announcer."""
+    """Polls one account, hands on the calls it finds, and describes the account."""
 
     config_entry: CallwatchConfigEntry
 
@@ -94,9 +91,9 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             provider=client.provider,
             counts=self.watched.counts,
             poll_interval=self.options.scan_interval,
-            describe=self.callers.attributes,
-            on_change=self.async_update_listeners,
+            callers=self.callers,
         )
+        self._unsub_start: CALLBACK_TYPE | None = None
         # Calls in progress as the last listing and the pushes since tell them.
         self.live = LiveCalls()
         # Quick refreshes while an incoming call rings or calls come (providers that
@@ -112,13 +109,12 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         """Load what earlier runs announced, and the phonebook's contacts file."""
         await self.announcer.async_load()
         await self.callers.async_load()
-        self.config_entry.async_on_unload(
-            self.callers.async_watch(self.async_update_listeners)
-        )
+        self.config_entry.async_on_unload(self.callers.async_watch(self._publish))
 
     async def async_shutdown(self) -> None:
         """Stop polling and write the missed-call state now rather than later."""
         self._cancel_quick_refresh()
+        self._cancel_start()
         await super().async_shutdown()
         await self.announcer.async_shutdown()
 
@@ -184,7 +180,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
                 if self._polling_quickly
                 else "all quiet: back to the poll interval",
             )
-        return CallwatchData(
+        return self._snapshot(
             polled_at=now,
             active_calls=None if active is None else tuple(active),
             forbidden=frozenset(forbidden),
@@ -264,9 +260,12 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         """Mark waiting missed calls as dealt with; return how many."""
         if caller_number is not None:
             caller_number = read_number(caller_number, self.client.country).value
-        return self.announcer.async_acknowledge(
+        dealt_with = self.announcer.async_acknowledge(
             call_id=call_id, caller_number=caller_number
         )
+        if dealt_with:
+            self._publish()
+        return dealt_with
 
     @callback
     def async_handle_push(self, push: CallPush) -> None:
@@ -282,7 +281,68 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             self.announcer.async_take_active_calls(active)
         if push.missed_call is not None:
             self.announcer.async_take_push(push.missed_call)
-        self.data = replace(self.data, active_calls=active)
+        self.data = self._snapshot(
+            polled_at=self.data.polled_at,
+            active_calls=active,
+            forbidden=self.data.forbidden,
+        )
+        self.async_update_listeners()
+
+    @callback
+    def async_start_announcing(self) -> None:
+        """Announce from now on: at once if Home Assistant runs, else once started."""
+        if self.hass.state is CoreState.running:
+            self._release_held()
+        else:
+            self._unsub_start = async_at_started(self.hass, self._release_soon)
+
+    @callback
+    def _release_soon(self, hass: HomeAssistant) -> None:
+        self._unsub_start = async_call_later(hass, AFTER_START, self._release_started)
+
+    @callback
+    def _release_started(self, _now: datetime) -> None:
+        self._release_held()
+
+    @callback
+    def _release_held(self) -> None:
+        self._unsub_start = None
+        if self.announcer.async_release():
+            self._publish()
+
+    @callback
+    def _cancel_start(self) -> None:
+        if self._unsub_start is not None:
+            self._unsub_start()
+            self._unsub_start = None
+
+    def _snapshot(
+        self,
+        *,
+        polled_at: datetime,
+        active_calls: tuple[ActiveCall, ...] | None,
+        forbidden: frozenset[str],
+    ) -> CallwatchData:
+        return take_snapshot(
+            polled_at=polled_at,
+            active_calls=active_calls,
+            forbidden=forbidden,
+            announcer=self.announcer,
+            callers=self.callers,
+        )
+
+    @callback
+    def _publish(self) -> None:
+        """Describe the account again and tell the entities, without a poll.
+
+        The next poll keeps its time: the user's actions do not postpone it.
+        """
+        data = self.data
+        self.data = self._snapshot(
+            polled_at=data.polled_at,
+            active_calls=data.active_calls,
+            forbidden=data.forbidden,
+        )
         self.async_update_listeners()
 
     async def _unless_forbidden[T](

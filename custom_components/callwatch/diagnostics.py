@@ -38,7 +38,7 @@ async def async_get_config_entry_diagnostics(
     """Return what helps to understand an entry's behaviour, and nothing private."""
     coordinator = entry.runtime_data
     data = coordinator.data
-    announcer = coordinator.announcer
+    bookkeeping = data.bookkeeping
     return async_redact_data(
         {
             "entry": {
@@ -71,25 +71,22 @@ async def async_get_config_entry_diagnostics(
                     ]
                 ),
             },
-            "phonebook_read": _phonebook(coordinator.callers.phonebook),
+            "phonebook_read": _phonebook(data.phonebook),
             "missed_calls": {
                 "latest": (
-                    coordinator.callers.attributes(announcer.latest)
-                    if announcer.latest
+                    dict(data.latest_missed_call.attributes)
+                    if data.latest_missed_call
                     else None
                 ),
-                "announced_since_setup": announcer.announced,
-                "held_until_started": announcer.held,
+                "announced_since_setup": bookkeeping.announced_since_setup,
+                "held_until_started": bookkeeping.held_until_started,
                 "cursor": (
-                    announcer.tracker.last_poll.isoformat()
-                    if announcer.tracker.last_poll
-                    else None
+                    bookkeeping.cursor.isoformat() if bookkeeping.cursor else None
                 ),
-                "remembered_calls": announcer.tracker.remembered_calls,
-                "today": announcer.log.count_on(dt_util.now().date()),
+                "remembered_calls": bookkeeping.remembered_calls,
+                "today": data.missed_calls_on(dt_util.now().date()),
                 "waiting": [
-                    coordinator.callers.attributes(call)
-                    for call in announcer.log.waiting
+                    dict(waiting.described.attributes) for waiting in data.waiting
                 ],
             },
         },

@@ -6,9 +6,9 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .callers import DescribedCall
 from .coordinator import MISSED_CALLS, CallwatchConfigEntry, CallwatchCoordinator
 from .entity import CallwatchEntity
-from .providers import MissedCall
 
 PARALLEL_UPDATES = 0
 
@@ -31,7 +31,11 @@ async def async_setup_entry(
 
 
 class CallwatchMissedCallEvent(CallwatchEntity, EventEntity):
-    """Triggers once for each missed call the coordinator announces."""
+    """Triggers once for each missed call the announcer announces.
+
+    It triggers as the bus event fires, with the same description of the call: the
+    announcer is what knows a call is new, so nothing earlier ever replays.
+    """
 
     capability = MISSED_CALLS
 
@@ -47,9 +51,8 @@ class CallwatchMissedCallEvent(CallwatchEntity, EventEntity):
         )
 
     @callback
-    def _async_missed_call(self, call: MissedCall, catch_up: bool) -> None:
+    def _async_missed_call(self, described: DescribedCall, catch_up: bool) -> None:
         self._trigger_event(
-            EVENT_TYPE_MISSED_CALL,
-            self.coordinator.callers.attributes(call) | {"catch_up": catch_up},
+            EVENT_TYPE_MISSED_CALL, described.attributes | {"catch_up": catch_up}
         )
         self.async_write_ha_state()

@@ -27,89 +27,86 @@ from .coordinator import (
     CallwatchCoordinator,
 )
 from .entity import CallwatchEntity
+from .snapshot import CallwatchData
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class CallwatchSensorDescription(SensorEntityDescription):
-    """Describes a Callwatch sensor."""
+    """Describes a Callwatch sensor: what it shows of the account's snapshot."""
 
-    value_fn: Callable[[CallwatchCoordinator], StateType | datetime]
-    attributes_fn: Callable[[CallwatchCoordinator], dict[str, Any] | None] = (
-        lambda _: None
-    )
+    value_fn: Callable[[CallwatchData], StateType | datetime]
+    attributes_fn: Callable[[CallwatchData], dict[str, Any] | None] = lambda _: None
     capability: str | None = None
     # The value changes at local midnight, without a poll.
     daily: bool = False
 
 
-# Bounds of the lists in attributes: enough for a dashboard, little for the state machine.
+# Bound of the waiting calls in attributes: enough for a dashboard, little for the
+# state machine (calls in progress: `DESCRIBED_ACTIVE_CALLS`).
 SHOWN_WAITING_CALLS = 20
-SHOWN_ACTIVE_CALLS = 20
+# What a waiting call shows of what automations see.
+WAITING_CALL_ATTRIBUTES = (
+    "time",
+    "caller_number",
+    "caller_name",
+    "caller_name_source",
+    "called_number",
+    "call_id",
+    "voicemail",
+)
 
 
-def _latest_missed_attributes(
-    coordinator: CallwatchCoordinator,
-) -> dict[str, Any] | None:
-    if (call := coordinator.announcer.latest) is None:
+def _latest_missed_attributes(data: CallwatchData) -> dict[str, Any] | None:
+    if (latest := data.latest_missed_call) is None:
         return None
-    attributes = coordinator.callers.attributes(call)
-    del attributes["direction"]
-    return {name: value for name, value in attributes.items() if value is not None}
+    return {
+        name: value
+        for name, value in latest.attributes.items()
+        if value is not None and name != "direction"
+    }
 
 
-def _active_calls_attributes(
-    coordinator: CallwatchCoordinator,
-) -> dict[str, Any] | None:
-    if (calls := coordinator.data.active_calls) is None:
+def _active_calls_attributes(data: CallwatchData) -> dict[str, Any] | None:
+    if (calls := data.described_active_calls) is None:
         return None
-    callers = coordinator.callers
     return {
         "calls": [
             {
-                "caller_number": call.caller_number,
-                "called_number": call.called_number,
-                "direction": call.direction.value if call.direction else None,
-                "answered": call.answered,
-                "since": call.started.isoformat() if call.started else None,
+                "caller_number": live.call.caller_number,
+                "called_number": live.call.called_number,
+                "direction": live.call.direction.value if live.call.direction else None,
+                "answered": live.call.answered,
+                "since": live.call.started.isoformat() if live.call.started else None,
                 # For a dashboard: the phonebook's names and the numbers for reading.
-                "caller_name": callers.phonebook.name_for(call.caller_number),
-                "called_name": callers.phonebook.name_for(call.called_number),
-                "caller_number_for_reading": callers.for_reading(call.caller_number),
-                "called_number_for_reading": callers.for_reading(call.called_number),
+                "caller_name": live.caller_name,
+                "called_name": live.called_name,
+                "caller_number_for_reading": live.caller_number_for_reading,
+                "called_number_for_reading": live.called_number_for_reading,
             }
-            for call in calls[:SHOWN_ACTIVE_CALLS]
+            for live in calls
         ]
     }
 
 
-def _waiting_attributes(coordinator: CallwatchCoordinator) -> dict[str, Any]:
-    log = coordinator.announcer.log
-    newest = log.waiting[-SHOWN_WAITING_CALLS:]
-    callers = coordinator.callers
+def _waiting_attributes(data: CallwatchData) -> dict[str, Any]:
     return {
         "calls": [
             {
-                name: value
-                for name, value in callers.attributes(call).items()
-                if name
-                in (
-                    "time",
-                    "caller_number",
-                    "caller_name",
-                    "caller_name_source",
-                    "called_number",
-                    "call_id",
-                    "voicemail",
-                )
+                name: waiting.described.attributes[name]
+                for name in WAITING_CALL_ATTRIBUTES
             }
             | {
-                "caller_number_for_reading": callers.for_reading(call.caller_number),
-                "called_number_for_reading": callers.for_reading(call.called_number),
-                "catch_up": log.is_catch_up(call),
+                "caller_number_for_reading": (
+                    waiting.described.caller_number_for_reading
+                ),
+                "called_number_for_reading": (
+                    waiting.described.called_number_for_reading
+                ),
+                "catch_up": waiting.catch_up,
             }
-            for call in reversed(newest)
+            for waiting in reversed(data.waiting[-SHOWN_WAITING_CALLS:])
         ]
     }
 
@@ -119,8 +116,8 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         key="active_calls",
         translation_key="active_calls",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator: (
-            None if (calls := coordinator.data.active_calls) is None else len(calls)
+        value_fn=lambda data: (
+            None if data.active_calls is None else len(data.active_calls)
         ),
         attributes_fn=_active_calls_attributes,
         capability=ACTIVE_CALLS,
@@ -128,10 +125,8 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
     CallwatchSensorDescription(
         key="latest_missed_caller",
         translation_key="latest_missed_caller",
-        value_fn=lambda coordinator: (
-            coordinator.callers.display(call)
-            if (call := coordinator.announcer.latest)
-            else None
+        value_fn=lambda data: (
+            latest.display if (latest := data.latest_missed_call) else None
         ),
         attributes_fn=_latest_missed_attributes,
         capability=MISSED_CALLS,
@@ -141,9 +136,7 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         translation_key="missed_calls_today",
         # A daily total: statistics take its fall at midnight as a new day.
         state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda coordinator: coordinator.announcer.log.count_on(
-            dt_util.now().date()
-        ),
+        value_fn=lambda data: data.missed_calls_on(dt_util.now().date()),
         capability=MISSED_CALLS,
         daily=True,
     ),
@@ -151,7 +144,7 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         key="waiting_missed_calls",
         translation_key="waiting_missed_calls",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator: len(coordinator.announcer.log.waiting),
+        value_fn=lambda data: len(data.waiting),
         attributes_fn=_waiting_attributes,
         capability=MISSED_CALLS,
     ),
@@ -161,7 +154,7 @@ SENSORS: tuple[CallwatchSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda coordinator: coordinator.data.polled_at,
+        value_fn=lambda data: data.polled_at,
     ),
 )
 
@@ -178,7 +171,7 @@ async def async_setup_entry(
 
 
 class CallwatchSensor(CallwatchEntity, SensorEntity):
-    """A sensor whose value a description reads from the poll."""
+    """A sensor whose value a description reads from the account's snapshot."""
 
     entity_description: CallwatchSensorDescription
     # Lists of calls are for dashboards, not for the history.
@@ -196,12 +189,12 @@ class CallwatchSensor(CallwatchEntity, SensorEntity):
     @property
     def native_value(self) -> StateType | datetime:
         """Return the sensor's value."""
-        return self.entity_description.value_fn(self.coordinator)
+        return self.entity_description.value_fn(self.coordinator.data)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the details that go with the value."""
-        return self.entity_description.attributes_fn(self.coordinator)
+        return self.entity_description.attributes_fn(self.coordinator.data)
 
     def written_state(self) -> tuple[Any, ...]:
         """Return availability, value and attributes."""

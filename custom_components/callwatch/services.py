@@ -103,7 +103,7 @@ async def _async_list_missed_calls(call: ServiceCall) -> ServiceResponse:
         ) from err
     return {
         "missed_calls": [
-            coordinator.callers.attributes(missed)
+            dict(coordinator.callers.describe(missed).attributes)
             for missed in calls
             if coordinator.watched.counts(missed)
         ]
