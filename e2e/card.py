@@ -211,7 +211,7 @@ async def deal_with_one(
     )
     calls = before["states"]["waiting"]["attributes"]["calls"]
     [target] = [call for call in calls if call["caller_number"] == case.named_caller]
-    others = [call["call_id"] for call in calls if call is not target]
+    others = [_identity(call) for call in calls if call is not target]
     label = f"Mark the call from {case.name} at "
     pressed = await page.evaluate(
         f"""(() => {{
@@ -228,17 +228,18 @@ async def deal_with_one(
         f"""(async () => {{
   const state = await {_card_state(case)};
   return state && !state.states.waiting.attributes.calls.some(
-    (call) => call.call_id === {json.dumps(target["call_id"])}) ? state : null;
+    (call) => call.caller_number === {json.dumps(target["caller_number"])} &&
+      call.time === {json.dumps(target["time"])}) ? state : null;
 }})()""",
         30,
         "the call to be dealt with",
     )
     _check_agrees(after, case.waiting_calls)
     assert not any(shown["who"].startswith(case.name) for shown in after["waiting"])
-    remaining = [
-        call["call_id"] for call in after["states"]["waiting"]["attributes"]["calls"]
-    ]
-    assert set(others) <= set(remaining), (others, remaining)
+    remaining = {
+        _identity(call) for call in after["states"]["waiting"]["attributes"]["calls"]
+    }
+    assert set(others) <= remaining, (others, remaining)
     # Home Assistant says the same, over its REST API.
     sensor = await api(
         session,
@@ -246,11 +247,15 @@ async def deal_with_one(
         "GET",
         f"{case.base}/api/states/{case.entities['sensor/waiting_missed_calls']}",
     )
-    assert target["call_id"] not in [
-        call["call_id"] for call in sensor["attributes"]["calls"]
-    ], sensor
-    assert set(others) <= {call["call_id"] for call in sensor["attributes"]["calls"]}
-    return target["call_id"], int(after["waiting_count"])
+    left = {_identity(call) for call in sensor["attributes"]["calls"]}
+    assert _identity(target) not in left, sensor
+    assert set(others) <= left, (others, sensor)
+    return _identity(target), int(after["waiting_count"])
+
+
+def _identity(call: dict[str, Any]) -> str:
+    """Tell a waiting call apart: by its id, else (Enswitch lists none) caller and time."""
+    return call["call_id"] or f"{call['caller_number']} at {call['time']}"
 
 
 async def _show_card(
