@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 from typing import Any
 from unittest.mock import PropertyMock, patch
@@ -18,6 +18,7 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_VERIFY_SSL,
     CONF_WEBHOOK_ID,
+    Platform,
 )
 from homeassistant.core import HomeAssistant
 import pytest
@@ -28,7 +29,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-import custom_components.callwatch  # noqa: F401  (found before the plugin's own package)
+import custom_components.callwatch  # (found before the plugin's own package)
 from custom_components.callwatch.const import (
     CONF_API_URL,
     CONF_APP_ID,
@@ -226,3 +227,59 @@ def voipnow_entry(voipnow: FakeVoipnow, voipnow_url: str) -> MockConfigEntry:
             CONF_EXTENSION: "@self",
         },
     )
+
+
+PROVIDERS = ("enswitch", "telecmi", "voipnow")
+
+
+@pytest.fixture
+def provider(request: pytest.FixtureRequest) -> str:
+    """Return the provider of the entry under test: Enswitch unless parametrised."""
+    name: str = getattr(request, "param", "enswitch")
+    return name
+
+
+@pytest.fixture
+def config_entry(request: pytest.FixtureRequest, provider: str) -> MockConfigEntry:
+    """Return the config entry for `provider`, its fake server running."""
+    entry: MockConfigEntry = request.getfixturevalue(f"{provider}_entry")
+    return entry
+
+
+@pytest.fixture
+async def init_integration(
+    request: pytest.FixtureRequest, hass: HomeAssistant, config_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    """Set up `config_entry` with the platforms it is parametrised with (all if not).
+
+    Parametrise indirectly with a Platform or a list of them, as core's tests do.
+    """
+    param = getattr(request, "param", custom_components.callwatch.PLATFORMS)
+    platforms = [param] if isinstance(param, Platform) else list(param)
+    with patch("custom_components.callwatch.PLATFORMS", platforms):
+        assert await setup_entry(hass, config_entry)
+        yield config_entry
+
+
+SNAPSHOT_TIME = "2026-11-20T12:00:00+00:00"
+
+
+@pytest.fixture
+def enswitch_in_use(enswitch: FakeEnswitch) -> FakeEnswitch:
+    """Give the fake Enswitch an answered call, a ringing one and two missed calls.
+
+    For snapshots: tests that use it freeze the time at SNAPSHOT_TIME.
+    """
+    answered = enswitch.start_call("+6491110000", "100", legs=3, callid="call-a")
+    enswitch.answer_call(answered)
+    enswitch.start_call("+6492220000", "200", callid="call-b")
+    now = datetime.fromisoformat(SNAPSHOT_TIME).timestamp()
+    enswitch.add_missed_call(
+        now - 3600,
+        "+6493330000",
+        callername="Carol",
+        dnumber="100",
+        uniqueid="1763636400.1",
+    )
+    enswitch.add_missed_call(now - 600, "+6494440000", dnumber="200")
+    return enswitch

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -22,43 +22,26 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from .conftest import next_poll, setup_entry
+from .conftest import SNAPSHOT_TIME, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 
 ACTIVE = "sensor.alice_pbx_example_com_active_calls"
 LATEST = "sensor.alice_pbx_example_com_latest_missed_caller"
 EVENT = "event.alice_pbx_example_com_missed_call"
-NOW = datetime.fromisoformat("2026-11-20T12:00:00+00:00")
 
 
-@pytest.mark.freeze_time(NOW)
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.EVENT, Platform.BUTTON])
+@pytest.mark.freeze_time(SNAPSHOT_TIME)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "enswitch_in_use")
+@pytest.mark.parametrize("init_integration", [Platform.SENSOR], indirect=True)
 async def test_entities(
     hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    monkeypatch: pytest.MonkeyPatch,
-    platform: Platform,
 ) -> None:
-    monkeypatch.setattr("custom_components.callwatch.PLATFORMS", [platform])
-    answered = enswitch.start_call("+6491110000", "100", legs=3, callid="call-a")
-    enswitch.answer_call(answered)
-    enswitch.start_call("+6492220000", "200", callid="call-b")
-    now = NOW.timestamp()
-    enswitch.add_missed_call(
-        now - 3600,
-        "+6493330000",
-        callername="Carol",
-        dnumber="100",
-        uniqueid="1763636400.1",
-    )
-    enswitch.add_missed_call(now - 600, "+6494440000", dnumber="200")
-    await setup_entry(hass, enswitch_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, enswitch_entry.entry_id)
+    """The sensors' registry entries and states, from an account in use."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 async def test_active_calls_follow_the_calls(
@@ -100,8 +83,7 @@ async def test_latest_missed_caller(
     assert state.attributes["caller_name_source"] == "provider"
     assert state.attributes["called_number"] == "100"
     assert (
-        state.attributes["time"]
-        == datetime.fromtimestamp(int(when), NOW.tzinfo).isoformat()
+        state.attributes["time"] == datetime.fromtimestamp(int(when), UTC).isoformat()
     )
     # A field the provider did not fill is left out, not shown as null.
     assert "call_id" not in state.attributes
