@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -10,6 +10,7 @@ from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
@@ -21,6 +22,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -146,6 +148,41 @@ async def setup_entry(
     set_up = await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return set_up
+
+
+async def start_provider_step(hass: HomeAssistant, provider: str) -> dict[str, Any]:
+    """Start the user flow, pick `provider` and return its step's empty form."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PROVIDER: provider}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == provider
+    assert result["errors"] == {}
+    return dict(result)
+
+
+def suggested_values(schema: Mapping[Any, Any]) -> dict[str, Any]:
+    """Return the values a form's schema suggests, by field."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
+def enswitch_form(url: str, password: str = "correct horse battery") -> dict[str, Any]:
+    """Return the Enswitch step's input for Alice's account at `url`."""
+    return {
+        CONF_HOST: url,
+        CONF_USERNAME: "alice",
+        CONF_PASSWORD: password,
+        CONF_VERIFY_SSL: True,
+    }
 
 
 async def next_poll(

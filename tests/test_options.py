@@ -22,7 +22,6 @@ from custom_components.callwatch.const import (
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
-from .fakes.server import FaultPlan
 
 OPTIONS = {
     CONF_SCAN_INTERVAL: 60,
@@ -73,34 +72,6 @@ async def test_options_take_effect_at_once(
     assert [event.data["caller_number"] for event in events] == ["+64watched"]
     state = hass.states.get("sensor.alice_pbx_example_com_latest_missed_caller")
     assert state.state == "+64watched"
-
-
-async def test_options_errors(
-    hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
-) -> None:
-    await setup_entry(hass, enswitch_entry)
-    result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
-    flow_id = result["flow_id"]
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {**OPTIONS, CONF_DIRECTIONS: []}
-    )
-    assert result["errors"] == {CONF_DIRECTIONS: "no_direction"}
-
-    enswitch.active_role = False
-    result = await hass.config_entries.options.async_configure(flow_id, OPTIONS)
-    assert result["errors"] == {"base": "scope_not_allowed"}
-
-    enswitch.active_role = True
-    enswitch.fault = FaultPlan(fault="reset", times=1)
-    result = await hass.config_entries.options.async_configure(flow_id, OPTIONS)
-    assert result["errors"] == {"base": "cannot_connect"}
-
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {**OPTIONS, CONF_DIRECTIONS: ["inbound", "outbound"]}
-    )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert enswitch_entry.options[CONF_DIRECTIONS] == ["inbound", "outbound"]
 
 
 async def test_reload_keeps_the_missed_call_state(
