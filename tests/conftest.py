@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -16,6 +16,7 @@ from homeassistant.const import (
     CONF_CLIENT_SECRET,
     CONF_HOST,
     CONF_PASSWORD,
+    CONF_SCAN_INTERVAL,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
     CONF_WEBHOOK_ID,
@@ -23,11 +24,13 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     mock_component,
+    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
@@ -35,6 +38,9 @@ import custom_components.callwatch  # (found before the plugin's own package)
 from custom_components.callwatch.const import (
     CONF_API_URL,
     CONF_APP_ID,
+    CONF_CALLED_NUMBERS,
+    CONF_CUSTOMER_SCOPE,
+    CONF_DIRECTIONS,
     CONF_EXTENSION,
     CONF_PROVIDER,
     CONF_REGION,
@@ -302,11 +308,14 @@ SNAPSHOT_TIME = "2026-11-20T12:00:00+00:00"
 
 
 @pytest.fixture
-def enswitch_in_use(enswitch: FakeEnswitch) -> FakeEnswitch:
+def enswitch_in_use(
+    enswitch: FakeEnswitch, freezer: FrozenDateTimeFactory
+) -> FakeEnswitch:
     """Give the fake Enswitch an answered call, a ringing one and two missed calls.
 
-    For snapshots: tests that use it freeze the time at SNAPSHOT_TIME.
+    The clock stands at SNAPSHOT_TIME, so that snapshots hold.
     """
+    freezer.move_to(SNAPSHOT_TIME)
     answered = enswitch.start_call("+6491110000", "100", legs=3, callid="call-a")
     enswitch.answer_call(answered)
     enswitch.start_call("+6492220000", "200", callid="call-b")
@@ -320,3 +329,28 @@ def enswitch_in_use(enswitch: FakeEnswitch) -> FakeEnswitch:
     )
     enswitch.add_missed_call(now - 600, "+6494440000", dnumber="200")
     return enswitch
+
+
+type SnapshotEntities = Callable[[MockConfigEntry], Awaitable[None]]
+
+
+@pytest.fixture
+def snapshot_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> SnapshotEntities:
+    """Return a check of an entry's registry entries and states against snapshots."""
+
+    async def check(entry: MockConfigEntry) -> None:
+        await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+    return check
+
+
+ENSWITCH_OPTIONS = {
+    CONF_SCAN_INTERVAL: 60,
+    CONF_DIRECTIONS: ["inbound"],
+    CONF_CALLED_NUMBERS: [" 100 ", ""],
+    CONF_CUSTOMER_SCOPE: "recursive",
+}

@@ -9,7 +9,6 @@ from homeassistant.const import (
     CONF_CLIENT_SECRET,
     CONF_HOST,
     CONF_PASSWORD,
-    CONF_SCAN_INTERVAL,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
     CONF_WEBHOOK_ID,
@@ -25,8 +24,6 @@ from custom_components.callwatch.config_flow import SECTION_ADVANCED
 from custom_components.callwatch.const import (
     CONF_API_URL,
     CONF_APP_ID,
-    CONF_CALLED_NUMBERS,
-    CONF_CUSTOMER_SCOPE,
     CONF_DIRECTIONS,
     CONF_EXTENSION,
     CONF_PROVIDER,
@@ -37,6 +34,7 @@ from custom_components.callwatch.const import (
 from custom_components.callwatch.providers import EnswitchClient
 
 from .conftest import (
+    ENSWITCH_OPTIONS,
     enswitch_form,
     setup_entry,
     start_provider_step,
@@ -46,13 +44,6 @@ from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FakeServer, FaultPlan
 from .fakes.telecmi import FakeTelecmi
 from .fakes.voipnow import FakeVoipnow
-
-OPTIONS = {
-    CONF_SCAN_INTERVAL: 60,
-    CONF_DIRECTIONS: ["inbound"],
-    CONF_CALLED_NUMBERS: [" 100 ", ""],
-    CONF_CUSTOMER_SCOPE: "recursive",
-}
 
 
 def telecmi_form(
@@ -538,21 +529,25 @@ async def test_options_errors_then_saved(
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     flow_id = result["flow_id"]
     result = await hass.config_entries.options.async_configure(
-        flow_id, {**OPTIONS, CONF_DIRECTIONS: []}
+        flow_id, {**ENSWITCH_OPTIONS, CONF_DIRECTIONS: []}
     )
     assert result["errors"] == {CONF_DIRECTIONS: "no_direction"}
 
     enswitch.active_role = False
-    result = await hass.config_entries.options.async_configure(flow_id, OPTIONS)
+    result = await hass.config_entries.options.async_configure(
+        flow_id, ENSWITCH_OPTIONS
+    )
     assert result["errors"] == {"base": "scope_not_allowed"}
 
     enswitch.active_role = True
     enswitch.fault = FaultPlan(fault="reset", times=1)
-    result = await hass.config_entries.options.async_configure(flow_id, OPTIONS)
+    result = await hass.config_entries.options.async_configure(
+        flow_id, ENSWITCH_OPTIONS
+    )
     assert result["errors"] == {"base": "cannot_connect"}
 
     result = await hass.config_entries.options.async_configure(
-        flow_id, {**OPTIONS, CONF_DIRECTIONS: ["inbound", "outbound"]}
+        flow_id, {**ENSWITCH_OPTIONS, CONF_DIRECTIONS: ["inbound", "outbound"]}
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -10,19 +10,16 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.callwatch.announcer import storage_key
 from custom_components.callwatch.const import EVENT_MISSED_CALL
 
-from .conftest import SNAPSHOT_TIME, next_poll, setup_entry
+from .conftest import SnapshotEntities, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 
@@ -42,17 +39,13 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
-@pytest.mark.freeze_time(SNAPSHOT_TIME)
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "enswitch_in_use")
 @pytest.mark.parametrize("init_integration", [Platform.EVENT], indirect=True)
 async def test_entities(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry, snapshot_entities: SnapshotEntities
 ) -> None:
     """The event entity's registry entry and state, from an account in use."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(init_integration)
 
 
 async def test_history_is_not_news(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import (
@@ -15,20 +12,11 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.callwatch.const import (
     CONF_CALLED_NUMBERS,
-    CONF_CUSTOMER_SCOPE,
-    CONF_DIRECTIONS,
     EVENT_MISSED_CALL,
 )
 
-from .conftest import next_poll, setup_entry
+from .conftest import ENSWITCH_OPTIONS, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
-
-OPTIONS = {
-    CONF_SCAN_INTERVAL: 60,
-    CONF_DIRECTIONS: ["inbound"],
-    CONF_CALLED_NUMBERS: [" 100 ", ""],
-    CONF_CUSTOMER_SCOPE: "recursive",
-}
 
 
 async def test_options_take_effect_at_once(
@@ -41,20 +29,20 @@ async def test_options_take_effect_at_once(
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    assert {str(key) for key in result["data_schema"].schema} == set(OPTIONS) | {
+    assert {str(key) for key in result["data_schema"].schema} == set(
+        ENSWITCH_OPTIONS
+    ) | {
         "country",
         "phonebook",
         "contacts_file",
     }
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], OPTIONS
+        result["flow_id"], ENSWITCH_OPTIONS
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert enswitch_entry.options == {**OPTIONS, CONF_CALLED_NUMBERS: ["100"]}
+    assert enswitch_entry.options == {**ENSWITCH_OPTIONS, CONF_CALLED_NUMBERS: ["100"]}
 
-    coordinator = enswitch_entry.runtime_data
-    assert coordinator.update_interval == timedelta(seconds=60)
     # The scope reaches the provider: active calls of every customer below.
     action, params = enswitch.requests[-2]
     assert (action, params["customer"]) == ("calls/active/list", "recursive")
@@ -68,7 +56,13 @@ async def test_options_take_effect_at_once(
     enswitch.add_missed_call(now - 5, "+64watched", destination="100")
     enswitch.add_missed_call(now - 4, "+64other", destination="200")
     enswitch.add_missed_call(now - 3, "+64unknown")
-    await next_poll(hass, freezer, 61)
+    # Polled every 60 s now: nothing is asked 31 s after the reload, then the poll.
+    asked = len(enswitch.requests)
+    await next_poll(hass, freezer, 31)
+    assert len(enswitch.requests) == asked
+    assert events == []
+    await next_poll(hass, freezer, 30)
+    assert len(enswitch.requests) > asked
     assert [event.data["caller_number"] for event in events] == ["+64watched"]
     state = hass.states.get("sensor.alice_pbx_example_com_latest_missed_caller")
     assert state.state == "+64watched"
@@ -87,7 +81,7 @@ async def test_reload_keeps_the_missed_call_state(
     await next_poll(hass, freezer)
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     await hass.config_entries.options.async_configure(
-        result["flow_id"], {**OPTIONS, CONF_CALLED_NUMBERS: []}
+        result["flow_id"], {**ENSWITCH_OPTIONS, CONF_CALLED_NUMBERS: []}
     )
     await hass.async_block_till_done()
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64after")

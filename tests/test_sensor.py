@@ -14,15 +14,12 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
-from .conftest import SNAPSHOT_TIME, next_poll, setup_entry
+from .conftest import SnapshotEntities, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 
@@ -31,17 +28,13 @@ LATEST = "sensor.alice_pbx_example_com_latest_missed_caller"
 EVENT = "event.alice_pbx_example_com_missed_call"
 
 
-@pytest.mark.freeze_time(SNAPSHOT_TIME)
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "enswitch_in_use")
 @pytest.mark.parametrize("init_integration", [Platform.SENSOR], indirect=True)
 async def test_entities(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry, snapshot_entities: SnapshotEntities
 ) -> None:
     """The sensors' registry entries and states, from an account in use."""
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    await snapshot_entities(init_integration)
 
 
 async def test_active_calls_follow_the_calls(
