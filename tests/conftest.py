@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import logging
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
 from homeassistant.config_entries import SOURCE_USER
@@ -46,6 +47,11 @@ from custom_components.callwatch.const import (
     CONF_REGION,
     CONF_SECRET,
     DOMAIN,
+)
+from custom_components.callwatch.providers import (
+    EnswitchClient,
+    TelecmiClient,
+    VoipnowClient,
 )
 
 from .deprecations import deprecation_records, deprecation_warnings
@@ -331,19 +337,22 @@ def enswitch_in_use(
     return enswitch
 
 
-type SnapshotEntities = Callable[[MockConfigEntry], Awaitable[None]]
+type SnapshotEntities = Callable[[], Awaitable[None]]
 
 
 @pytest.fixture
 def snapshot_entities(
     hass: HomeAssistant,
+    init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> SnapshotEntities:
-    """Return a check of an entry's registry entries and states against snapshots."""
+    """Return a check of the set-up entry's registry entries and states."""
 
-    async def check(entry: MockConfigEntry) -> None:
-        await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    async def check() -> None:
+        await snapshot_platform(
+            hass, entity_registry, snapshot, init_integration.entry_id
+        )
 
     return check
 
@@ -354,3 +363,61 @@ ENSWITCH_OPTIONS = {
     CONF_CALLED_NUMBERS: [" 100 ", ""],
     CONF_CUSTOMER_SCOPE: "recursive",
 }
+
+
+HOUR = timedelta(hours=1)
+
+
+def utc_now() -> datetime:
+    """Return the time now, in UTC."""
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """Return an aiohttp session for a client under test."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def enswitch_client(
+    enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
+) -> EnswitchClient:
+    """Return a client of the fake Enswitch."""
+    return EnswitchClient(
+        enswitch_url,
+        enswitch.username,
+        enswitch.password,
+        session=session,
+        request_timeout=2,
+    )
+
+
+@pytest.fixture
+def voipnow_client(
+    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
+) -> VoipnowClient:
+    """Return a client of the fake VoipNow."""
+    return VoipnowClient(
+        voipnow_url,
+        voipnow.client_id,
+        voipnow.client_secret,
+        session=session,
+        request_timeout=2,
+    )
+
+
+@pytest.fixture
+def telecmi_client(
+    telecmi: FakeTelecmi, telecmi_url: str, session: aiohttp.ClientSession
+) -> TelecmiClient:
+    """Return a client of the fake TeleCMI."""
+    return TelecmiClient(
+        telecmi.region,
+        str(telecmi.app_id),
+        telecmi.secret,
+        session=session,
+        api_url=telecmi_url,
+        request_timeout=2,
+    )

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-)
 
 from .conftest import SnapshotEntities
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "enswitch_in_use")
 @pytest.mark.parametrize("init_integration", [Platform.BUTTON], indirect=True)
-async def test_entities(
-    init_integration: MockConfigEntry, snapshot_entities: SnapshotEntities
-) -> None:
+async def test_entities(snapshot_entities: SnapshotEntities) -> None:
     """The button's registry entry and state, from an account in use."""
-    await snapshot_entities(init_integration)
+    await snapshot_entities()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 import time
 
@@ -22,33 +21,15 @@ from custom_components.callwatch.providers import (
     http,
 )
 
+from .conftest import HOUR, utc_now
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 
-HOUR = timedelta(hours=1)
-
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def client(
-    enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
-) -> EnswitchClient:
-    return EnswitchClient(
-        enswitch_url,
-        enswitch.username,
-        enswitch.password,
-        session=session,
-        request_timeout=2,
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+def client(enswitch_client: EnswitchClient) -> EnswitchClient:
+    """Return the client of the fake Enswitch."""
+    return enswitch_client
 
 
 async def test_account_is_named_after_user_and_host(
@@ -156,7 +137,7 @@ async def test_missed_calls_in_a_bounded_window_oldest_first(
     )
     enswitch.add_missed_call(now - 60, "+641")
     enswitch.add_missed_call(now - 3 * 3600, "+640")
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert [call.caller_number for call in calls] == ["+641", "+642"]
     assert calls[1] == MissedCall(
         time=datetime.fromtimestamp(int(now - 30), UTC),
@@ -209,7 +190,7 @@ async def test_missed_call_fields_of_other_types_are_tolerated(
         }
     )
     enswitch.missed.append({"time": now - 4, "callerid": None, "callername": True})
-    first, second = await client.missed_calls(_now() - HOUR, _now())
+    first, second = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert (
         first.caller_number,
         first.caller_name,
@@ -245,7 +226,7 @@ async def test_missed_call_without_a_usable_time_is_skipped(
         )
 
     enswitch.reply_override = reply
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert [call.caller_number for call in calls] == ["+6491234567"]
     assert (
         "Enswitch: skipped a row of calls/missed/list without a usable 'time'"

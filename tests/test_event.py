@@ -41,11 +41,9 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "enswitch_in_use")
 @pytest.mark.parametrize("init_integration", [Platform.EVENT], indirect=True)
-async def test_entities(
-    init_integration: MockConfigEntry, snapshot_entities: SnapshotEntities
-) -> None:
+async def test_entities(snapshot_entities: SnapshotEntities) -> None:
     """The event entity's registry entry and state, from an account in use."""
-    await snapshot_entities(init_integration)
+    await snapshot_entities()
 
 
 async def test_history_is_not_news(

@@ -30,11 +30,9 @@ EVENT = "event.alice_pbx_example_com_missed_call"
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "enswitch_in_use")
 @pytest.mark.parametrize("init_integration", [Platform.SENSOR], indirect=True)
-async def test_entities(
-    init_integration: MockConfigEntry, snapshot_entities: SnapshotEntities
-) -> None:
+async def test_entities(snapshot_entities: SnapshotEntities) -> None:
     """The sensors' registry entries and states, from an account in use."""
-    await snapshot_entities(init_integration)
+    await snapshot_entities()
 
 
 async def test_active_calls_follow_the_calls(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import time
 from typing import Any
 
@@ -23,10 +22,9 @@ from custom_components.callwatch.providers import (
 )
 from custom_components.callwatch.providers.telecmi import parse_push
 
+from .conftest import HOUR, utc_now
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, Region, cdr_push, event_push
-
-HOUR = timedelta(hours=1)
 
 
 @pytest.fixture(params=["india", "global"])
@@ -35,27 +33,9 @@ def telecmi(request: pytest.FixtureRequest) -> FakeTelecmi:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def client(
-    telecmi: FakeTelecmi, telecmi_url: str, session: aiohttp.ClientSession
-) -> TelecmiClient:
-    return TelecmiClient(
-        telecmi.region,
-        str(telecmi.app_id),
-        telecmi.secret,
-        session=session,
-        api_url=telecmi_url,
-        request_timeout=2,
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+def client(telecmi_client: TelecmiClient) -> TelecmiClient:
+    """Return the client of the fake TeleCMI."""
+    return telecmi_client
 
 
 async def test_account(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
@@ -89,7 +69,7 @@ async def test_incoming_and_outgoing_missed_calls(
         now - 30, "209_1111113", 919700000002, call_id="c-out"
     )
     telecmi.add_missed_call(now - 2 * 3600, 919800000009)
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert calls == [
         MissedCall(
             time=datetime.fromtimestamp(int((now - 60) * 1000) / 1000, UTC),
@@ -127,7 +107,7 @@ async def test_every_page_is_followed(
     now = time.time()
     for index in range(130):
         telecmi.add_missed_call(now - 1000 + index, 919800000000 + index)
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert len(calls) == 130
     assert len({call.call_id for call in calls}) == 130
     assert calls == sorted(calls, key=lambda call: call.time)
@@ -153,7 +133,7 @@ async def test_a_window_without_end_is_refused(
     telecmi.reply_override = endless
     monkeypatch.setattr(telecmi_module, "MAX_PAGES", 7)
     with pytest.raises(ProviderResponseError, match="more than"):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
     assert len(telecmi.requests) == 7
 
 
@@ -183,7 +163,7 @@ async def test_http_errors(
 ) -> None:
     telecmi.fault = FaultPlan(status=status)
     with pytest.raises(error):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
 
 
 @pytest.mark.parametrize(
@@ -200,13 +180,13 @@ async def test_bad_replies(
 ) -> None:
     telecmi.fault = FaultPlan(fault=fault)  # type: ignore[arg-type]
     with pytest.raises(error):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
 
 
 async def test_slow_reply(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
     telecmi.fault = FaultPlan(delay=3, times=1)
     with pytest.raises(ProviderConnectionError, match="within 2 s"):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
 
 
 @pytest.mark.parametrize(
@@ -239,7 +219,7 @@ async def test_malformed_replies(
 
     telecmi.reply_override = reply
     with pytest.raises(error, match=message):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
 
 
 @pytest.mark.parametrize("row", [{"from": "1"}, {"time": "²"}, {"time": "soon"}])
@@ -255,7 +235,7 @@ async def test_a_row_without_a_usable_time_is_skipped(
         return web.json_response({"total": 2, "cdr": [row, good]})
 
     telecmi.reply_override = reply
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     # The same reply answers the incoming and the outgoing listing.
     assert [call.caller_number for call in calls] == ["+919800000001"] * 2
     assert "TeleCMI: skipped a row of /missed without a usable 'time'" in caplog.text

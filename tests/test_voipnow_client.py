@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 import time
 from typing import Any
@@ -23,33 +22,15 @@ from custom_components.callwatch.providers import (
 )
 from custom_components.callwatch.providers.voipnow import ZONE_SPREAD
 
+from .conftest import HOUR, utc_now
 from .fakes.server import FaultPlan
 from .fakes.voipnow import FakeVoipnow
 
-HOUR = timedelta(hours=1)
-
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def client(
-    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
-) -> VoipnowClient:
-    return VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        request_timeout=2,
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+def client(voipnow_client: VoipnowClient) -> VoipnowClient:
+    """Return the client of the fake Voipnow."""
+    return voipnow_client
 
 
 async def test_account(client: VoipnowClient, voipnow_url: str) -> None:
@@ -64,7 +45,7 @@ async def test_token_request_and_reuse(
 ) -> None:
     await client.active_calls()
     await client.active_calls()
-    await client.missed_calls(_now() - HOUR, _now())
+    await client.missed_calls(utc_now() - HOUR, utc_now())
     assert voipnow.token_requests == 1
     _, form = voipnow.requests[0]
     assert form == {
@@ -187,7 +168,8 @@ async def test_one_extension(
     voipnow.add_history(now - 60, "031", "0003*210")
     voipnow.add_history(now - 30, "032", "0003*211")
     assert [
-        call.caller_number for call in await client.missed_calls(_now() - HOUR, _now())
+        call.caller_number
+        for call in await client.missed_calls(utc_now() - HOUR, utc_now())
     ] == ["032"]
     assert (await client.account()).name.endswith("(0003*211)")
 
@@ -201,7 +183,7 @@ async def test_missed_calls_are_unanswered_incoming(
     voipnow.add_history(now - 60, "0233333333", flow=4)  # outgoing
     voipnow.add_history(now - 30, "0244444444", disposition="NO ANSWER")
     voipnow.add_history(now - 7200, "0255555555")  # outside the window
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert [call.caller_number for call in calls] == ["0211111111"]
     assert calls[0] == MissedCall(
         time=datetime.fromtimestamp(int(now - 120), UTC),
@@ -226,7 +208,7 @@ async def test_missed_calls_are_unanswered_incoming(
 
 async def test_no_calls_is_204(client: VoipnowClient) -> None:
     assert await client.active_calls() == []
-    assert await client.missed_calls(_now() - HOUR, _now()) == []
+    assert await client.missed_calls(utc_now() - HOUR, utc_now()) == []
 
 
 async def test_forbidden(client: VoipnowClient, voipnow: FakeVoipnow) -> None:
@@ -298,7 +280,7 @@ async def test_phone_call_without_an_id_is_skipped(
 async def test_missed_call_without_time_is_skipped(
     client: VoipnowClient, voipnow: FakeVoipnow, caplog: pytest.LogCaptureFixture
 ) -> None:
-    good = _now() - timedelta(minutes=5)
+    good = utc_now() - timedelta(minutes=5)
 
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(
@@ -317,7 +299,7 @@ async def test_missed_call_without_time_is_skipped(
         )
 
     voipnow.reply_override = reply
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert [call.call_id for call in calls] == ["b"]
     assert (
         "VoipNow: skipped a row of uapi/cdr/@me without a usable 'startDate'"
@@ -373,7 +355,7 @@ async def test_the_widened_history_window_costs_a_page_more(
     for index in range(400):
         voipnow.add_history(now - 3600 - index * 180, f"0210{index:06d}")
     voipnow.add_history(now - 30, "0299999999")
-    calls = await client.missed_calls(_now() - timedelta(minutes=20), _now())
+    calls = await client.missed_calls(utc_now() - timedelta(minutes=20), utc_now())
     assert [call.caller_number for call in calls] == ["0299999999"]
     pages = [query for path, query in voipnow.requests if path.startswith("/uapi/cdr")]
     assert all(query["sortOrder"] == "descending" for query in pages)
@@ -393,5 +375,5 @@ async def test_a_history_row_stamped_in_the_server_zone(
     now = time.time()
     row = voipnow.add_history(now - 30, "0211111111")
     assert row["startDate"].endswith("+13:00")
-    [call] = await client.missed_calls(_now() - HOUR, _now())
+    [call] = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert call.time == datetime.fromtimestamp(int(now - 30), UTC)

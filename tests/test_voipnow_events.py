@@ -54,12 +54,6 @@ class Receiver:
         return [client.parse_push(params, NOW) for _, params in self.received]
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 HOOK = "https://home.example.com/api/webhook/voipnow_hook"
 
 
