@@ -56,7 +56,7 @@ from custom_components.callwatch.providers import (
 
 from .deprecations import deprecation_records, deprecation_warnings
 from .fakes.enswitch import FakeEnswitch
-from .fakes.server import FakeServer
+from .fakes.server import served
 from .fakes.telecmi import FakeTelecmi
 from .fakes.voipnow import FakeVoipnow
 from .snapshot import CallwatchSnapshotExtension
@@ -100,6 +100,19 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(CallwatchSnapshotExtension)
 
 
+def provider_entry(
+    provider: str, entry_id: str, title: str, unique_id: str, data: dict[str, Any]
+) -> MockConfigEntry:
+    """Return a config entry of `provider`'s with fixed ids."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=entry_id,
+        title=title,
+        unique_id=unique_id,
+        data={CONF_PROVIDER: provider, **data},
+    )
+
+
 @pytest.fixture
 def enswitch() -> FakeEnswitch:
     """Return the state of a fake Enswitch system."""
@@ -111,24 +124,21 @@ async def enswitch_url(
     enswitch: FakeEnswitch, socket_enabled: None
 ) -> AsyncIterator[str]:
     """Serve the fake Enswitch on 127.0.0.1 and return its base URL."""
-    server = FakeServer(enswitch.app())
-    url = await server.start()
-    yield url
-    await server.stop()
+    async with served(enswitch.app()) as url:
+        yield url
 
 
 @pytest.fixture
 def enswitch_entry(enswitch: FakeEnswitch, enswitch_url: str) -> MockConfigEntry:
     """Return a config entry for the fake Enswitch account."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JENSWITCH0000000000000000",
-        # The flow names the entry after the host and port; a fixed title keeps the
-        # entity ids of snapshots stable.
-        title="alice@pbx.example.com",
-        unique_id=f"{enswitch.username}@{enswitch_url.removeprefix('http://')}",
-        data={
-            CONF_PROVIDER: "enswitch",
+    # The flow names the entry after the host and port; a fixed title keeps the
+    # entity ids of snapshots stable.
+    return provider_entry(
+        "enswitch",
+        "01JENSWITCH0000000000000000",
+        "alice@pbx.example.com",
+        f"{enswitch.username}@{enswitch_url.removeprefix('http://')}",
+        {
             CONF_HOST: enswitch_url,
             CONF_USERNAME: enswitch.username,
             CONF_PASSWORD: enswitch.password,
@@ -219,22 +229,19 @@ def telecmi() -> FakeTelecmi:
 @pytest.fixture
 async def telecmi_url(telecmi: FakeTelecmi, socket_enabled: None) -> AsyncIterator[str]:
     """Serve the fake TeleCMI on 127.0.0.1 and return its API base URL."""
-    server = FakeServer(telecmi.app())
-    url = await server.start()
-    yield f"{url}{telecmi.prefix}"
-    await server.stop()
+    async with served(telecmi.app()) as url:
+        yield f"{url}{telecmi.prefix}"
 
 
 @pytest.fixture
 def telecmi_entry(telecmi: FakeTelecmi, telecmi_url: str) -> MockConfigEntry:
     """Return a config entry for the fake TeleCMI app, with its webhook."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JTELECMI00000000000000000",
-        title=f"TeleCMI {telecmi.app_id}",
-        unique_id=f"{telecmi.region}_{telecmi.app_id}",
-        data={
-            CONF_PROVIDER: "telecmi",
+    return provider_entry(
+        "telecmi",
+        "01JTELECMI00000000000000000",
+        f"TeleCMI {telecmi.app_id}",
+        f"{telecmi.region}_{telecmi.app_id}",
+        {
             CONF_REGION: telecmi.region,
             CONF_APP_ID: str(telecmi.app_id),
             CONF_SECRET: telecmi.secret,
@@ -253,22 +260,19 @@ def voipnow() -> FakeVoipnow:
 @pytest.fixture
 async def voipnow_url(voipnow: FakeVoipnow, socket_enabled: None) -> AsyncIterator[str]:
     """Serve the fake VoipNow on 127.0.0.1 and return its base URL."""
-    server = FakeServer(voipnow.app())
-    url = await server.start()
-    yield url
-    await server.stop()
+    async with served(voipnow.app()) as url:
+        yield url
 
 
 @pytest.fixture
 def voipnow_entry(voipnow: FakeVoipnow, voipnow_url: str) -> MockConfigEntry:
     """Return a config entry for the fake VoipNow app."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JVOIPNOW0000000000000000",
-        title="callwatch-app@voipnow.example.com",
-        unique_id=f"{voipnow.client_id}@{voipnow_url.removeprefix('http://')}",
-        data={
-            CONF_PROVIDER: "voipnow",
+    return provider_entry(
+        "voipnow",
+        "01JVOIPNOW0000000000000000",
+        "callwatch-app@voipnow.example.com",
+        f"{voipnow.client_id}@{voipnow_url.removeprefix('http://')}",
+        {
             CONF_HOST: voipnow_url,
             CONF_CLIENT_ID: voipnow.client_id,
             CONF_CLIENT_SECRET: voipnow.client_secret,

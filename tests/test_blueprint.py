@@ -28,7 +28,7 @@ from custom_components.callwatch.const import CONF_DIRECTIONS
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.push import PATH, FakePushGateway
-from .fakes.server import FakeServer
+from .fakes.server import served
 from .fakes.telecmi import FakeTelecmi
 
 BLUEPRINT = (
@@ -47,10 +47,8 @@ PUSH_TOKEN = "push-token-of-the-pixel"
 async def gateway(socket_enabled: None) -> AsyncIterator[tuple[FakePushGateway, str]]:
     """Serve a fake push gateway; return it and the push URL."""
     push = FakePushGateway()
-    server = FakeServer(push.app())
-    url = await server.start()
-    yield push, f"{url}{PATH}"
-    await server.stop()
+    async with served(push.app()) as url:
+        yield push, f"{url}{PATH}"
 
 
 @pytest.fixture

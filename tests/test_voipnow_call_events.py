@@ -30,7 +30,7 @@ from custom_components.callwatch.const import (
 )
 
 from .conftest import next_poll, setup_entry
-from .fakes.server import FakeServer
+from .fakes.server import served
 from .fakes.voipnow import FakeVoipnow
 
 ACTIVE = "sensor.callwatch_app_voipnow_example_com_active_calls"
@@ -55,11 +55,9 @@ async def relay(
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", forward)
-    server = FakeServer(app)
-    url = await server.start()
-    await async_process_ha_core_config(hass, {"external_url": url})
-    yield url
-    await server.stop()
+    async with served(app) as url:
+        await async_process_ha_core_config(hass, {"external_url": url})
+        yield url
 
 
 def _registered(voipnow: FakeVoipnow) -> dict[str, list[str]]:

@@ -29,7 +29,7 @@ from custom_components.callwatch.providers.voipnow import (
     parse_call_event,
 )
 
-from .fakes.server import FakeServer, FaultPlan
+from .fakes.server import FaultPlan, served
 from .fakes.voipnow import (
     ANSWER_IN,
     DIAL_IN,
@@ -86,11 +86,9 @@ async def receiver(socket_enabled: None) -> AsyncIterator[Receiver]:
 
     app = web.Application()
     app.router.add_route("*", "/api/webhook/{webhook_id}", receive)
-    server = FakeServer(app)
-    base = await server.start()
-    receiver.url = f"{base}/api/webhook/{WEBHOOK_ID}"
-    yield receiver
-    await server.stop()
+    async with served(app) as base:
+        receiver.url = f"{base}/api/webhook/{WEBHOOK_ID}"
+        yield receiver
 
 
 def _event_posts(voipnow: FakeVoipnow) -> list[str]:
