@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 import logging
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, UrlManager
 from homeassistant.config_entries import SOURCE_USER
@@ -23,16 +26,18 @@ from homeassistant.const import (
     CONF_WEBHOOK_ID,
     Platform,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
     mock_component,
     snapshot_platform,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 import custom_components.callwatch  # (found before the plugin's own package)
@@ -47,6 +52,7 @@ from custom_components.callwatch.const import (
     CONF_REGION,
     CONF_SECRET,
     DOMAIN,
+    EVENT_MISSED_CALL,
 )
 from custom_components.callwatch.providers import (
     EnswitchClient,
@@ -424,4 +430,44 @@ def telecmi_client(
         session=session,
         api_url=telecmi_url,
         request_timeout=2,
+    )
+
+
+@dataclass
+class TelecmiPushes:
+    """A TeleCMI entry that is set up: pushes to its webhook, the events it fired."""
+
+    client: TestClient
+    path: str
+    events: list[Event]
+
+    async def push(
+        self, payload: dict[str, Any], status: HTTPStatus = HTTPStatus.OK
+    ) -> None:
+        """POST `payload` to the webhook; check the answer's status."""
+        response = await self.client.post(self.path, json=payload)
+        assert response.status == status
+
+    def callers(self) -> list[str | None]:
+        """Return the callers of the missed-call events fired, in order."""
+        return [event.data["caller_number"] for event in self.events]
+
+
+@pytest.fixture
+async def telecmi_pushes(
+    hass: HomeAssistant,
+    telecmi_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> TelecmiPushes:
+    """Set up the TeleCMI entry; return its webhook and the events it fires.
+
+    The clock is frozen first (`freezer`), as in the tests that move it.
+    """
+    assert await setup_entry(hass, telecmi_entry)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    return TelecmiPushes(
+        await hass_client_no_auth(),
+        f"/api/webhook/{telecmi_entry.data[CONF_WEBHOOK_ID]}",
+        events,
     )

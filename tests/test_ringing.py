@@ -20,7 +20,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.callwatch.const import EVENT_MISSED_CALL
 from custom_components.callwatch.poll_schedule import (
@@ -29,7 +28,7 @@ from custom_components.callwatch.poll_schedule import (
     RING_LIMIT,
 )
 
-from .conftest import next_poll, setup_entry
+from .conftest import TelecmiPushes, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, event_push
@@ -348,14 +347,14 @@ async def test_telecmi_is_not_polled_quickly(
     freezer: FrozenDateTimeFactory,
     telecmi: FakeTelecmi,
     telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
 ) -> None:
     """TeleCMI lists no live calls: a pushed ringing call changes nothing in polling."""
-    await setup_entry(hass, telecmi_entry)
-    client = await hass_client_no_auth()
     now: datetime = freezer()  # type: ignore[assignment]
     push = event_push(telecmi.app_id, "conv-1", "waiting", now.timestamp())
-    response = await client.post("/api/webhook/telecmi_webhook_id", json=push)
+    response = await telecmi_pushes.client.post(
+        "/api/webhook/telecmi_webhook_id", json=push
+    )
     assert response.status == 200
     mark = len(telecmi.requests)
     await _seconds(hass, freezer, 60)

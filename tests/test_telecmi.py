@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from http import HTTPStatus
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -21,7 +23,7 @@ from custom_components.callwatch.const import (
     EVENT_MISSED_CALL,
 )
 
-from .conftest import next_poll, setup_entry
+from .conftest import TelecmiPushes, next_poll, setup_entry
 from .fakes.telecmi import FakeTelecmi, cdr_push, event_push
 
 ACTIVE = "sensor.telecmi_1111113_active_calls"
@@ -71,22 +73,19 @@ async def _push(
 
 async def test_pushes_count_live_calls(
     hass: HomeAssistant,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, telecmi_entry)
-    client = await hass_client_no_auth()
     now = freezer().timestamp()
-    await _push(client, event_push(1111113, "conv-1", "waiting", now))
-    await _push(client, event_push(1111113, "conv-2", "started", now))
+    await telecmi_pushes.push(event_push(1111113, "conv-1", "waiting", now))
+    await telecmi_pushes.push(event_push(1111113, "conv-2", "started", now))
     assert hass.states.get(ACTIVE).state == "2"
-    await _push(client, event_push(1111113, "conv-1", "answered", now + 5))
+    await telecmi_pushes.push(event_push(1111113, "conv-1", "answered", now + 5))
     assert hass.states.get(ACTIVE).state == "2"
-    await _push(client, cdr_push(1111113, "conv-1", "answered", now + 60))
+    await telecmi_pushes.push(cdr_push(1111113, "conv-1", "answered", now + 60))
     assert hass.states.get(ACTIVE).state == "1"
     # A live push that arrives after the call's record does not bring the call back.
-    await _push(client, event_push(1111113, "conv-1", "answered", now + 5))
+    await telecmi_pushes.push(event_push(1111113, "conv-1", "answered", now + 5))
     assert hass.states.get(ACTIVE).state == "1"
     # A poll in between keeps the pushed count.
     await next_poll(hass, freezer)
@@ -100,20 +99,17 @@ async def test_pushes_count_live_calls(
 async def test_pushed_missed_call_fires_once(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     now = freezer().timestamp()
-    await _push(client, event_push(1111113, "conv-9", "waiting", now - 30))
-    await _push(
-        client,
+    await telecmi_pushes.push(event_push(1111113, "conv-9", "waiting", now - 30))
+    await telecmi_pushes.push(
         cdr_push(1111113, "conv-9", "missed", now - 30, from_="+919811111111"),
     )
-    assert [event.data["caller_number"] for event in events] == ["+919811111111"]
+    assert [event.data["caller_number"] for event in telecmi_pushes.events] == [
+        "+919811111111"
+    ]
     assert hass.states.get(EVENT).attributes["caller_number"] == "+919811111111"
     assert hass.states.get(LATEST).state == "098111 11111"
     assert hass.states.get(ACTIVE).state == "0"
@@ -121,32 +117,30 @@ async def test_pushed_missed_call_fires_once(
     telecmi.add_missed_call(now - 29, "+919811111111", "+918000000000")
     await next_poll(hass, freezer)
     await next_poll(hass, freezer)
-    assert len(events) == 1
+    assert len(telecmi_pushes.events) == 1
     # The same push again (a retry) is not a second call either.
-    await _push(
-        client,
+    await telecmi_pushes.push(
         cdr_push(1111113, "conv-9", "missed", now - 30, from_="+919811111111"),
     )
-    assert len(events) == 1
+    assert len(telecmi_pushes.events) == 1
 
 
 async def test_pushes_that_are_refused(
     hass: HomeAssistant,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, telecmi_entry)
-    client = await hass_client_no_auth()
     now = freezer().timestamp()
-    await _push(client, event_push(999, "conv-x", "waiting", now), HTTPStatus.FORBIDDEN)
-    await _push(client, {"type": "event"}, HTTPStatus.BAD_REQUEST)
-    response = await client.post(
+    await telecmi_pushes.push(
+        event_push(999, "conv-x", "waiting", now), HTTPStatus.FORBIDDEN
+    )
+    await telecmi_pushes.push({"type": "event"}, HTTPStatus.BAD_REQUEST)
+    response = await telecmi_pushes.client.post(
         WEBHOOK, data=b"{nope", headers={"Content-Type": "application/json"}
     )
     assert response.status == HTTPStatus.BAD_REQUEST
-    await _push(client, [1, 2], HTTPStatus.BAD_REQUEST)  # type: ignore[arg-type]
-    await _push(client, {"type": "balance", "appid": 1111113})
+    await telecmi_pushes.push([1, 2], HTTPStatus.BAD_REQUEST)  # type: ignore[arg-type]
+    await telecmi_pushes.push({"type": "balance", "appid": 1111113})
     assert hass.states.get(ACTIVE).state == "unknown"
 
 
@@ -177,15 +171,14 @@ async def test_a_flood_of_forged_live_pushes_is_capped(
 
 async def test_push_by_get(
     hass: HomeAssistant,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """CHUB global may push with GET and the fields in the query."""
-    await setup_entry(hass, telecmi_entry)
-    client = await hass_client_no_auth()
     push = event_push(1111113, "conv-g", "started", freezer().timestamp())
-    response = await client.get(WEBHOOK, params={k: str(v) for k, v in push.items()})
+    response = await telecmi_pushes.client.get(
+        WEBHOOK, params={k: str(v) for k, v in push.items()}
+    )
     assert response.status == HTTPStatus.OK
     assert hass.states.get(ACTIVE).state == "1"
 
@@ -193,12 +186,16 @@ async def test_push_by_get(
 async def test_unload_stops_listening(
     hass: HomeAssistant,
     telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await setup_entry(hass, telecmi_entry)
-    client = await hass_client_no_auth()
-    coordinator = telecmi_entry.runtime_data
+    """Once unloaded, the entry's webhook is gone: a push reaches no handler."""
+    caplog.set_level(logging.INFO, logger="homeassistant.components.webhook")
     assert await hass.config_entries.async_unload(telecmi_entry.entry_id)
-    await _push(client, event_push(1111113, "conv-u", "waiting", freezer().timestamp()))
-    assert coordinator.live.heard_from is False
+    push = event_push(1111113, "conv-u", "waiting", freezer().timestamp())
+    await telecmi_pushes.push(push)
+    assert (
+        "Received message for unregistered webhook "
+        f"{telecmi_entry.data[CONF_WEBHOOK_ID]}" in caplog.text
+    )
