@@ -306,6 +306,19 @@ def config_entry(request: pytest.FixtureRequest, provider: str) -> MockConfigEnt
 
 
 @pytest.fixture
+def provider_fake(request: pytest.FixtureRequest, provider: str) -> Any:
+    """Return the fake server's state for `provider`."""
+    return request.getfixturevalue(provider)
+
+
+@pytest.fixture
+def provider_url(request: pytest.FixtureRequest, provider: str) -> str:
+    """Serve the fake of `provider` and return its base URL."""
+    url: str = request.getfixturevalue(f"{provider}_url")
+    return url
+
+
+@pytest.fixture
 async def init_integration(
     request: pytest.FixtureRequest, hass: HomeAssistant, config_entry: MockConfigEntry
 ) -> AsyncIterator[MockConfigEntry]:

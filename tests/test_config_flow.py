@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.const import (
@@ -377,49 +378,6 @@ async def test_telecmi_api_url_is_in_a_collapsed_section_and_stored_flat(
     assert SECTION_ADVANCED not in result["data"]
 
 
-@pytest.mark.parametrize(
-    ("secret", "fault", "errors"),
-    [
-        ("wrong", None, {"base": "invalid_auth"}),
-        (None, FaultPlan(fault="reset"), {"base": "cannot_connect"}),
-        (None, FaultPlan(fault="html"), {"base": "invalid_response"}),
-        (None, FaultPlan(status=403), {"base": "insufficient_permissions"}),
-    ],
-)
-async def test_telecmi_errors_then_recovery(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_url: str,
-    secret: str | None,
-    fault: FaultPlan | None,
-    errors: dict[str, str],
-) -> None:
-    """Each failure of the TeleCMI check is its error; fixed, the entry is made."""
-    result = await start_provider_step(hass, "telecmi")
-    telecmi.fault = fault or FaultPlan()
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], telecmi_form(telecmi, telecmi_url, secret)
-    )
-    assert result["errors"] == errors
-    telecmi.fault = FaultPlan()
-    result = await _submit(hass, result["flow_id"], telecmi_form(telecmi, telecmi_url))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-
-
-async def test_telecmi_same_app_twice(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    telecmi_url: str,
-) -> None:
-    """A TeleCMI app already added is refused."""
-    telecmi_entry.add_to_hass(hass)
-    result = await start_provider_step(hass, "telecmi")
-    result = await _submit(hass, result["flow_id"], telecmi_form(telecmi, telecmi_url))
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-
-
 async def test_telecmi_reconfigure_keeps_the_webhook(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
@@ -476,51 +434,6 @@ async def test_voipnow_flow(
     }
 
 
-@pytest.mark.parametrize(
-    ("secret", "breakage", "errors"),
-    [
-        ("wrong", {}, {"base": "invalid_auth"}),
-        (None, {"forbidden": True}, {"base": "insufficient_permissions"}),
-        (None, {"fault": FaultPlan(fault="reset")}, {"base": "cannot_connect"}),
-        (None, {"fault": FaultPlan(fault="garbage")}, {"base": "invalid_response"}),
-    ],
-)
-async def test_voipnow_errors_then_recovery(
-    hass: HomeAssistant,
-    voipnow: FakeVoipnow,
-    voipnow_url: str,
-    secret: str | None,
-    breakage: dict[str, Any],
-    errors: dict[str, str],
-) -> None:
-    """Each failure of the VoipNow check is its error; fixed, the entry is made."""
-    result = await start_provider_step(hass, "voipnow")
-    for name, value in breakage.items():
-        setattr(voipnow, name, value)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], voipnow_form(voipnow, voipnow_url, secret)
-    )
-    assert result["errors"] == errors
-    voipnow.forbidden = False
-    voipnow.fault = FaultPlan()
-    result = await _submit(hass, result["flow_id"], voipnow_form(voipnow, voipnow_url))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-
-
-async def test_voipnow_same_app_twice(
-    hass: HomeAssistant,
-    voipnow: FakeVoipnow,
-    voipnow_url: str,
-    voipnow_entry: MockConfigEntry,
-) -> None:
-    """A VoipNow app already added is refused."""
-    voipnow_entry.add_to_hass(hass)
-    result = await start_provider_step(hass, "voipnow")
-    result = await _submit(hass, result["flow_id"], voipnow_form(voipnow, voipnow_url))
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-
-
 async def test_options_errors_then_saved(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
@@ -571,3 +484,91 @@ async def test_telecmi_options_show_the_webhook_again(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert telecmi_entry.options[CONF_DIRECTIONS] == ["outbound"]
+
+
+PUSH_FORMS: dict[str, Callable[[Any, str, str | None], dict[str, Any]]] = {
+    "telecmi": telecmi_form,
+    "voipnow": voipnow_form,
+}
+
+
+@pytest.mark.parametrize(
+    ("provider", "secret", "breakage", "errors"),
+    [
+        ("telecmi", "wrong", {}, {"base": "invalid_auth"}),
+        (
+            "telecmi",
+            None,
+            {"fault": FaultPlan(fault="reset")},
+            {"base": "cannot_connect"},
+        ),
+        (
+            "telecmi",
+            None,
+            {"fault": FaultPlan(fault="html")},
+            {"base": "invalid_response"},
+        ),
+        (
+            "telecmi",
+            None,
+            {"fault": FaultPlan(status=403)},
+            {"base": "insufficient_permissions"},
+        ),
+        ("voipnow", "wrong", {}, {"base": "invalid_auth"}),
+        ("voipnow", None, {"forbidden": True}, {"base": "insufficient_permissions"}),
+        (
+            "voipnow",
+            None,
+            {"fault": FaultPlan(fault="reset")},
+            {"base": "cannot_connect"},
+        ),
+        (
+            "voipnow",
+            None,
+            {"fault": FaultPlan(fault="garbage")},
+            {"base": "invalid_response"},
+        ),
+    ],
+)
+async def test_app_errors_then_recovery(
+    hass: HomeAssistant,
+    provider: str,
+    provider_fake: Any,
+    provider_url: str,
+    secret: str | None,
+    breakage: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Each failure of a TeleCMI or VoipNow check is its error; fixed, the entry is made."""
+    result = await start_provider_step(hass, provider)
+    before = {name: getattr(provider_fake, name) for name in breakage}
+    for name, value in breakage.items():
+        setattr(provider_fake, name, value)
+    form = PUSH_FORMS[provider]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], form(provider_fake, provider_url, secret)
+    )
+    assert result["errors"] == errors
+    for name, value in before.items():
+        setattr(provider_fake, name, value)
+    result = await _submit(
+        hass, result["flow_id"], form(provider_fake, provider_url, None)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize("provider", ["telecmi", "voipnow"])
+async def test_app_added_twice(
+    hass: HomeAssistant,
+    provider: str,
+    provider_fake: Any,
+    provider_url: str,
+    config_entry: MockConfigEntry,
+) -> None:
+    """A TeleCMI or VoipNow app already added is refused."""
+    config_entry.add_to_hass(hass)
+    result = await start_provider_step(hass, provider)
+    form = PUSH_FORMS[provider](provider_fake, provider_url, None)
+    result = await _submit(hass, result["flow_id"], form)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
