@@ -9,6 +9,7 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -158,14 +159,16 @@ async def test_role_losing_everything_makes_the_account_unavailable(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A role that may list nothing fails the update with what it may not list."""
     await setup_entry(hass, enswitch_entry)
     enswitch.active_role = enswitch.missed_role = False
     await next_poll(hass, freezer)
-    coordinator = enswitch_entry.runtime_data
-    assert str(coordinator.last_exception) == (
-        "The account is not allowed to list its calls: active_calls, missed_calls"
-    )
+    assert (
+        f"Error fetching {enswitch_entry.title} data: The account is not allowed"
+        " to list its calls: active_calls, missed_calls\n"
+    ) in caplog.text
     assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
 
 

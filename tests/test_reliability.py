@@ -196,6 +196,7 @@ async def test_a_reply_past_the_size_bound_is_refused_not_read(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from custom_components.callwatch.providers import http
 
@@ -205,4 +206,9 @@ async def test_a_reply_past_the_size_bound_is_refused_not_read(
         enswitch.start_call(f"+64{index:07d}", "100")
     await next_poll(hass, freezer)
     assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
-    assert "larger than" in str(enswitch_entry.runtime_data.last_exception)
+    # The update failed for the reply's size (as Home Assistant logs the failure).
+    assert any(
+        record.getMessage().startswith(f"Error fetching {enswitch_entry.title} data")
+        and "larger than" in record.getMessage()
+        for record in caplog.records
+    )

@@ -58,17 +58,10 @@ HOOK = "https://home.example.com/api/webhook/voipnow_hook"
 
 
 @pytest.fixture
-def client(
-    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
-) -> VoipnowClient:
-    return VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        country="NZ",
-        request_timeout=2,
-    )
+def client(voipnow_client: VoipnowClient) -> VoipnowClient:
+    """Return the client of the fake VoipNow, reading numbers as New Zealand's."""
+    voipnow_client.country = "NZ"
+    return voipnow_client
 
 
 @pytest.fixture
