@@ -28,6 +28,7 @@ SAME_HOST = [
 
 @pytest.mark.parametrize("host", SAME_HOST)
 async def test_one_host_written_many_ways_is_one_account(host: str) -> None:
+    """One host written many ways is one account."""
     async with aiohttp.ClientSession() as session:
         enswitch = EnswitchClient(host, "Alice", "secret", session=session)
         voipnow = VoipnowClient(host, "app", "secret", session=session)
@@ -44,6 +45,7 @@ async def test_one_host_written_many_ways_is_one_account(host: str) -> None:
 async def test_an_older_unique_id_is_migrated(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_url: str
 ) -> None:
+    """An older unique id is migrated."""
     host, port = enswitch_url.removeprefix("http://").split(":")
     written = f"http://{host}.:{port}"
     entry = MockConfigEntry(
@@ -71,6 +73,7 @@ async def test_a_duplicate_older_entry_keeps_its_id_with_a_warning(
     enswitch_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A duplicate older entry keeps its id with a warning."""
     host, port = enswitch_url.removeprefix("http://").split(":")
     MockConfigEntry(
         domain=DOMAIN,
@@ -92,6 +95,7 @@ async def test_a_duplicate_older_entry_keeps_its_id_with_a_warning(
 
 
 async def test_telecmi_identity_leaves_the_address_out() -> None:
+    """Telecmi identity leaves the address out."""
     async with aiohttp.ClientSession() as session:
         here = TelecmiClient("india", " 1234 ", "s", session=session)
         there = TelecmiClient(

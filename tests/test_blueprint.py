@@ -151,6 +151,7 @@ async def test_a_missed_call_on_the_phone_and_dealt_with_from_it(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A missed call on the phone and dealt with from it."""
     push, _ = gateway
     await setup_entry(hass, enswitch_entry)
     await _use_blueprint(hass, tmp_path, enswitch_entry, phone)
@@ -208,6 +209,7 @@ async def test_callers_without_an_id_or_a_number(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Callers without an id or a number."""
     push, _ = gateway
     await setup_entry(hass, enswitch_entry)
     await _use_blueprint(hass, tmp_path, enswitch_entry, phone, title="Office phone")
@@ -297,6 +299,7 @@ async def test_an_outgoing_call_not_answered(
     telecmi_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """An outgoing call not answered."""
     push, _ = gateway
     assert await setup_entry(
         hass, telecmi_entry, {CONF_DIRECTIONS: ["inbound", "outbound"]}

@@ -70,6 +70,7 @@ async def test_each_new_call_fires_once_oldest_first(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Each new call fires once oldest first."""
     await setup_entry(hass, enswitch_entry)
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
@@ -107,6 +108,7 @@ async def test_event_entity_triggers_per_call(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Event entity triggers per call."""
     await setup_entry(hass, enswitch_entry)
     triggered: list[dict[str, Any]] = []
 
@@ -178,6 +180,7 @@ async def test_restart_neither_repeats_nor_loses(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Restart neither repeats nor loses."""
     await setup_entry(hass, enswitch_entry)
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
@@ -233,6 +236,7 @@ async def test_no_replay_after_unavailability(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """No replay after unavailability."""
     await setup_entry(hass, enswitch_entry)
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64once")

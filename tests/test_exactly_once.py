@@ -98,6 +98,7 @@ async def test_a_push_retried_after_the_overlap_is_not_announced_again(
     telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A push retried after the overlap is not announced again."""
     now = freezer().timestamp()
     push = cdr_push(APP_ID, "conv-3", "missed", now - 5, from_="+919811111111")
     await telecmi_pushes.push(push)
@@ -180,6 +181,7 @@ async def test_an_unreadable_row_is_skipped_and_the_rest_counts(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """An unreadable row is skipped and the rest counts."""
     await setup_entry(hass, enswitch_entry)
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
@@ -312,6 +314,7 @@ async def test_a_role_refused_everything_raises_both_repairs(
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A role refused everything raises both repairs."""
     await setup_entry(hass, enswitch_entry)
     enswitch.active_role = enswitch.missed_role = False
     await next_poll(hass, freezer)

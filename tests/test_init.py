@@ -32,6 +32,7 @@ async def test_setup_and_unload(
     enswitch_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
+    """Setup loads the entry with its device; unload unloads it."""
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.LOADED
     [device] = dr.async_entries_for_config_entry(
@@ -54,6 +55,7 @@ async def test_setup_and_unload(
 async def test_provider_down_at_start_retries(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
+    """Provider down at start retries."""
     enswitch.fault = FaultPlan(status=503)
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.SETUP_RETRY
@@ -63,6 +65,7 @@ async def test_provider_down_at_start_retries(
 async def test_rejected_credentials_start_reauth(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
+    """Rejected credentials start reauth."""
     enswitch.password = "changed"
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.SETUP_ERROR
@@ -77,6 +80,7 @@ async def test_credentials_rejected_later_start_reauth(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Credentials rejected later start reauth."""
     await setup_entry(hass, enswitch_entry)
     # A new password ends the sessions of the old one.
     enswitch.password = "changed"
@@ -94,6 +98,7 @@ async def test_unload_saves_and_remove_forgets_the_missed_call_state(
     enswitch_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
+    """Unload saves and remove forgets the missed call state."""
     key = storage_key(enswitch_entry.entry_id)
     await setup_entry(hass, enswitch_entry)
     assert key not in hass_storage
@@ -141,6 +146,7 @@ async def test_role_losing_active_calls_raises_a_repair(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
+    """Role losing active calls raises a repair."""
     await setup_entry(hass, enswitch_entry)
     enswitch.active_role = False
     await next_poll(hass, freezer)
@@ -178,6 +184,7 @@ async def test_rate_limit_waits_as_asked(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Rate limit waits as asked."""
     await setup_entry(hass, enswitch_entry)
     enswitch.fault = FaultPlan(status=429, retry_after="120", times=1)
     await next_poll(hass, freezer)

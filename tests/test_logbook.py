@@ -78,6 +78,7 @@ async def test_a_missed_call_is_a_line_of_the_logbook(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A missed call is a line of the logbook."""
     await setup_entry(hass, enswitch_entry)
     enswitch.add_missed_call(
         freezer().timestamp() - 5,
@@ -101,6 +102,7 @@ async def test_how_each_caller_reads(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """How each caller reads."""
     await setup_entry(hass, enswitch_entry)
     now = freezer().timestamp()
     callers: list[tuple[str, dict[str, str]]] = [
@@ -315,4 +317,5 @@ def test_lines_without_a_country(data: dict[str, Any], line: str) -> None:
     ],
 )
 def test_readable_numbers(number: str | None, readable: str | None) -> None:
+    """Numbers are written as people in New Zealand read them."""
     assert readable_number(number, "nz") == readable

@@ -25,6 +25,7 @@ async def test_options_take_effect_at_once(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Options take effect at once."""
     await setup_entry(hass, enswitch_entry)
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     assert result["type"] is FlowResultType.FORM

@@ -77,6 +77,7 @@ async def test_outage_then_recovery(
     caplog: pytest.LogCaptureFixture,
     breakage: Callable[[FakeEnswitch], None],
 ) -> None:
+    """Each fault for 12 polls: unavailable, logged once and back once, no call lost."""
     caplog.set_level(logging.DEBUG, logger="custom_components.callwatch")
     enswitch.add_missed_call(freezer().timestamp() - 60, "+64history")
     await setup_entry(hass, enswitch_entry)
@@ -163,6 +164,7 @@ async def test_fifty_thousand_legs(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Fifty thousand legs of 25,000 calls are counted as 25,000 calls."""
     for index in range(25_000):
         enswitch.start_call(f"+64{index:07d}", "100", legs=2, callid=f"c{index}")
     await setup_entry(hass, enswitch_entry)
@@ -175,6 +177,7 @@ async def test_ten_megabyte_reply(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A ten-megabyte listing is read and each of its calls announced once."""
     await setup_entry(hass, enswitch_entry)
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     padding = "x" * 1000
@@ -198,6 +201,7 @@ async def test_a_reply_past_the_size_bound_is_refused_not_read(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A reply past the size bound is refused not read."""
     from custom_components.callwatch.providers import http
 
     await setup_entry(hass, enswitch_entry)

@@ -86,6 +86,7 @@ async def test_a_missed_call_is_announced_within_seconds(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """A missed call is announced within seconds."""
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     await _seconds(hass, freezer, 10)
@@ -109,6 +110,7 @@ async def test_found_at_once_when_the_provider_is_quick(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """Found at once when the provider is quick."""
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     enswitch.end_call(call_id)
@@ -146,6 +148,7 @@ async def test_requests_while_ringing_are_bounded(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """Requests while ringing are bounded."""
     await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 60)
@@ -160,6 +163,7 @@ async def test_an_answered_call_asks_nothing_more(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """An answered call asks nothing more."""
     call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 8)
@@ -185,6 +189,7 @@ async def test_outgoing_and_long_ringing_calls_do_not_lead(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """Outgoing and long ringing calls do not lead."""
     await setup_entry(hass, enswitch_entry)
     enswitch.start_call("+6490000001", "100", direction="out")
     await next_poll(hass, freezer)
@@ -239,6 +244,7 @@ async def test_a_failing_quick_poll_falls_back_to_the_poll_interval(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """A failing quick poll falls back to the poll interval."""
     call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     enswitch.fault = FaultPlan(status=503)
     mark = len(enswitch.requests)
@@ -271,6 +277,7 @@ async def test_a_role_without_missed_calls_still_polls_quickly(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """A role without missed calls still polls quickly."""
     enswitch.missed_role = False
     call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     mark = len(enswitch.requests)
@@ -291,6 +298,7 @@ async def test_a_role_without_active_calls_polls_at_the_interval(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """A role without active calls polls at the interval."""
     await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     enswitch.active_role = False
     await _seconds(hass, freezer, 3)
@@ -306,6 +314,7 @@ async def test_the_interval_option_stays_the_idle_interval(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """The interval option stays the idle interval."""
     await setup_entry(hass, enswitch_entry, {CONF_SCAN_INTERVAL: 60})
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 120)
@@ -323,6 +332,7 @@ async def test_voipnow_rings_then_misses(
     voipnow: FakeVoipnow,
     voipnow_entry: MockConfigEntry,
 ) -> None:
+    """Voipnow rings then misses."""
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     await setup_entry(hass, voipnow_entry)
     started = time.time()
@@ -371,6 +381,7 @@ async def test_quick_refreshes_stop_with_the_entry(
     enswitch_entry: MockConfigEntry,
     seconds: int,
 ) -> None:
+    """Quick refreshes stop with the entry."""
     await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     await _seconds(hass, freezer, seconds)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
@@ -385,6 +396,7 @@ async def test_no_quick_refresh_while_home_assistant_stops(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """No quick refresh while home assistant stops."""
     await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     mark = len(enswitch.requests)
     hass.set_state(CoreState.stopping)

@@ -41,6 +41,7 @@ async def test_active_calls_follow_the_calls(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Active calls follow the calls."""
     await setup_entry(hass, enswitch_entry)
     assert hass.states.get(ACTIVE).state == "0"
     first = enswitch.start_call("+641", "100", legs=2)
@@ -61,6 +62,7 @@ async def test_latest_missed_caller(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """The latest missed caller shows the name, with the call in its attributes."""
     await setup_entry(hass, enswitch_entry)
     assert hass.states.get(LATEST).state == "unknown"
     when = freezer().timestamp() - 5
@@ -86,6 +88,7 @@ async def test_idle_polls_write_nothing(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Idle polls write nothing."""
     enswitch.start_call("+641", "100")
     enswitch.add_missed_call(freezer().timestamp() - 60, "+642")
     await setup_entry(hass, enswitch_entry)
@@ -115,6 +118,7 @@ async def test_unavailable_then_back(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A failed poll makes every entity unavailable; the next good one brings them back."""
     enswitch.add_missed_call(freezer().timestamp() - 60, "+642")
     await setup_entry(hass, enswitch_entry)
     enswitch.fault = FaultPlan(fault="html")

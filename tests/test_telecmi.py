@@ -76,6 +76,7 @@ async def test_pushes_count_live_calls(
     telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Pushes count live calls."""
     now = freezer().timestamp()
     await telecmi_pushes.push(event_push(1111113, "conv-1", "waiting", now))
     await telecmi_pushes.push(event_push(1111113, "conv-2", "started", now))
@@ -102,6 +103,7 @@ async def test_pushed_missed_call_fires_once(
     telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Pushed missed call fires once."""
     now = freezer().timestamp()
     await telecmi_pushes.push(event_push(1111113, "conv-9", "waiting", now - 30))
     await telecmi_pushes.push(
@@ -130,6 +132,7 @@ async def test_pushes_that_are_refused(
     telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Pushes for another app, of the wrong shape or not JSON are refused."""
     now = freezer().timestamp()
     await telecmi_pushes.push(
         event_push(999, "conv-x", "waiting", now), HTTPStatus.FORBIDDEN

@@ -37,6 +37,7 @@ async def test_entities_and_events(
     voipnow_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """VoipNow's calls reach the sensors and the missed-call event."""
     voipnow.start_call("021111", ["0003*210", "0003*211"])
     voipnow.add_history(freezer().timestamp() - 600, "029999", caller_name="Old")
     await setup_entry(hass, voipnow_entry)
@@ -62,6 +63,7 @@ async def test_reauth_with_a_new_secret(
     voipnow_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Reauth with a new secret."""
     await setup_entry(hass, voipnow_entry)
     voipnow.client_secret = "rotated-secret"
     voipnow.expire_tokens()

@@ -75,6 +75,7 @@ async def test_a_missed_call_is_announced_at_once_and_once(
     voipnow_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A missed call is announced at once and once."""
     hass.config.country = "NZ"
     assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     webhook_id = voipnow_entry.data[CONF_WEBHOOK_ID]
@@ -112,6 +113,7 @@ async def test_an_answered_call_is_no_missed_call(
     voipnow_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """An answered call is no missed call."""
     assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     call = await voipnow.ring("021 555 0101")
@@ -128,6 +130,7 @@ async def test_unload_removes_the_registration(
     voipnow: FakeVoipnow,
     voipnow_entry: MockConfigEntry,
 ) -> None:
+    """Unload removes the registration."""
     assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     assert _registered(voipnow)
     assert await hass.config_entries.async_unload(voipnow_entry.entry_id)
@@ -144,6 +147,7 @@ async def test_without_the_option_nothing_is_registered(
     voipnow: FakeVoipnow,
     voipnow_entry: MockConfigEntry,
 ) -> None:
+    """Without the option nothing is registered."""
     assert await setup_entry(hass, voipnow_entry, {})
     assert _registered(voipnow) == {}
     assert CONF_WEBHOOK_ID not in voipnow_entry.data
@@ -156,6 +160,7 @@ async def test_no_address_the_provider_can_reach_is_a_repair(
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """No address the provider can reach is a repair."""
     assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
@@ -175,6 +180,7 @@ async def test_a_refused_permission_is_a_repair_that_clears(
     voipnow_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
+    """A refused permission is a repair that clears."""
     voipnow.call_events_forbidden = True
     assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
@@ -195,6 +201,7 @@ async def test_a_push_for_another_extension_is_refused(
     voipnow_entry: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
+    """A push for another extension is refused."""
     assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     client = await hass_client_no_auth()
     response = await client.post(

@@ -34,6 +34,7 @@ def client(voipnow_client: VoipnowClient) -> VoipnowClient:
 
 
 async def test_account(client: VoipnowClient, voipnow_url: str) -> None:
+    """The app is named and keyed by client id and host."""
     account = await client.account()
     host = voipnow_url.removeprefix("http://")
     assert account.name == f"callwatch-app@{host}"
@@ -43,6 +44,7 @@ async def test_account(client: VoipnowClient, voipnow_url: str) -> None:
 async def test_token_request_and_reuse(
     client: VoipnowClient, voipnow: FakeVoipnow, voipnow_url: str
 ) -> None:
+    """Token request and reuse."""
     await client.active_calls()
     await client.active_calls()
     await client.missed_calls(utc_now() - HOUR, utc_now())
@@ -63,6 +65,7 @@ async def test_token_request_and_reuse(
 async def test_token_fetched_again_near_expiry(
     client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Token fetched again near expiry."""
     voipnow.expires_in = 61  # one second past the safety margin
     await client.active_calls()
     clock = time.monotonic() + 2
@@ -74,6 +77,7 @@ async def test_token_fetched_again_near_expiry(
 async def test_revoked_token_is_replaced_once(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
+    """Revoked token is replaced once."""
     await client.active_calls()
     voipnow.expire_tokens()
     assert await client.active_calls() == []
@@ -83,6 +87,7 @@ async def test_revoked_token_is_replaced_once(
 async def test_token_refused_twice_is_an_auth_error(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
+    """Token refused twice is an auth error."""
     voipnow.expires_in = -100  # every token is born expired
     with pytest.raises(ProviderAuthenticationError, match="refused the app's token"):
         await client.active_calls()
@@ -92,6 +97,7 @@ async def test_token_refused_twice_is_an_auth_error(
 async def test_wrong_secret(
     voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
 ) -> None:
+    """A wrong secret is an authentication error that does not show the secret."""
     client = VoipnowClient(
         voipnow_url, voipnow.client_id, "wrong-secret", session=session
     )
@@ -110,6 +116,7 @@ async def test_active_calls_count_calls_not_views(
     caller_key: str,
     numbers_as_int: bool,
 ) -> None:
+    """Active calls count calls not views."""
     voipnow.entry_as_object = entry_as_object
     voipnow.caller_key = caller_key
     voipnow.numbers_as_int = numbers_as_int
@@ -130,6 +137,7 @@ async def test_active_calls_count_calls_not_views(
 async def test_active_calls_are_paged(
     client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Active calls are paged."""
     monkeypatch.setattr(voipnow_module, "PAGE_SIZE", 3)
     for index in range(8):
         voipnow.start_call(f"02100000{index:02d}", ["0003*210"])
@@ -143,6 +151,7 @@ async def test_active_calls_are_paged(
 async def test_paging_has_a_bound(
     client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Paging has a bound."""
     monkeypatch.setattr(voipnow_module, "PAGE_SIZE", 2)
     monkeypatch.setattr(voipnow_module, "MAX_START_INDEX", 4)
     for index in range(7):
@@ -154,6 +163,7 @@ async def test_paging_has_a_bound(
 async def test_one_extension(
     voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
 ) -> None:
+    """With one extension watched, only its calls are listed."""
     client = VoipnowClient(
         voipnow_url,
         voipnow.client_id,
@@ -177,6 +187,7 @@ async def test_one_extension(
 async def test_missed_calls_are_unanswered_incoming(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
+    """Missed calls are unanswered incoming."""
     now = time.time()
     voipnow.add_history(now - 120, "0211111111", caller_name="Wiremu")
     voipnow.add_history(now - 90, "0222222222", disposition=0)  # answered
@@ -207,11 +218,13 @@ async def test_missed_calls_are_unanswered_incoming(
 
 
 async def test_no_calls_is_204(client: VoipnowClient) -> None:
+    """No calls is 204."""
     assert await client.active_calls() == []
     assert await client.missed_calls(utc_now() - HOUR, utc_now()) == []
 
 
 async def test_forbidden(client: VoipnowClient, voipnow: FakeVoipnow) -> None:
+    """A refused listing is a permission error."""
     voipnow.forbidden = True
     with pytest.raises(ProviderPermissionError, match="forbidden"):
         await client.active_calls()
@@ -233,6 +246,7 @@ async def test_faults(
     fault: FaultPlan,
     error: type[Exception],
 ) -> None:
+    """Each HTTP fault is its provider error."""
     voipnow.fault = fault
     with pytest.raises(error):
         await client.active_calls()
@@ -253,6 +267,8 @@ async def test_faults(
 async def test_malformed_replies(
     client: VoipnowClient, voipnow: FakeVoipnow, body: Any, status: int, message: str
 ) -> None:
+    """A reply of the wrong shape is a response error saying what is wrong."""
+
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(body, status=status)
 
@@ -264,6 +280,8 @@ async def test_malformed_replies(
 async def test_phone_call_without_an_id_is_skipped(
     client: VoipnowClient, voipnow: FakeVoipnow, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Phone call without an id is skipped."""
+
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(
             {"entry": [{"phoneCallView": []}, {"id": "b"}], "totalResults": 2}
@@ -280,6 +298,7 @@ async def test_phone_call_without_an_id_is_skipped(
 async def test_missed_call_without_time_is_skipped(
     client: VoipnowClient, voipnow: FakeVoipnow, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Missed call without time is skipped."""
     good = utc_now() - timedelta(minutes=5)
 
     async def reply(request: web.Request) -> web.StreamResponse:
@@ -324,6 +343,8 @@ async def test_token_endpoint_errors(
     error: type[Exception],
     message: str,
 ) -> None:
+    """Each error of the token endpoint is its provider error."""
+
     async def token(request: web.Request) -> web.Response:
         return web.json_response(body, status=status)
 

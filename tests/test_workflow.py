@@ -55,6 +55,7 @@ async def test_missed_calls_today(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Today's count survives a reload and starts again at local midnight, unpolled."""
     await setup_entry(hass, enswitch_entry, {CONF_SCAN_INTERVAL: 3600})
     state = hass.states.get(TODAY)
     assert state.state == "0"
@@ -89,6 +90,7 @@ async def test_missed_calls_today_counts_what_the_options_let_through(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Missed calls today counts what the options let through."""
     await setup_entry(
         hass, enswitch_entry, {CONF_DIRECTIONS: ["inbound"], "called_numbers": ["200"]}
     )
@@ -106,6 +108,7 @@ async def test_waiting_calls_and_dealing_with_them(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Waiting calls and dealing with them."""
     hass.config.country = "NZ"
     await setup_entry(hass, enswitch_entry)
     await _miss(
@@ -197,6 +200,7 @@ async def test_waiting_calls_show_numbers_as_people_write_them(
 async def test_acknowledging_needs_a_loaded_account(
     hass: HomeAssistant, enswitch_entry: MockConfigEntry
 ) -> None:
+    """Acknowledging needs a loaded account."""
     await setup_entry(hass, enswitch_entry)
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
@@ -213,6 +217,7 @@ async def test_the_waiting_list_is_bounded(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """The waiting list is bounded."""
     await setup_entry(hass, enswitch_entry)
     callers = [f"+64900{index:05d}" for index in range(MAX_WAITING + 5)]
     await _miss(hass, enswitch, freezer, *callers)
@@ -264,6 +269,7 @@ async def test_workflow_entities_follow_the_role(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Workflow entities follow the role."""
     await setup_entry(hass, enswitch_entry)
     enswitch.missed_role = False
     await next_poll(hass, freezer)
@@ -278,6 +284,7 @@ async def test_the_waiting_list_is_in_the_diagnostics_redacted(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """The waiting list is in the diagnostics redacted."""
     await setup_entry(hass, enswitch_entry)
     await _miss(hass, enswitch, freezer, "+6491110000")
     diagnostics: dict[str, Any] = await async_get_config_entry_diagnostics(
