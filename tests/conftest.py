@@ -450,7 +450,7 @@ def telecmi_client(
 class TelecmiPushes:
     """A TeleCMI entry that is set up: pushes to its webhook, the events it fired."""
 
-    client: TestClient
+    client: TestClient[Any, Any]
     path: str
     events: list[Event]
 

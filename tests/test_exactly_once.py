@@ -14,8 +14,10 @@ from typing import Any
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -258,7 +260,16 @@ async def test_an_announcement_reaches_the_disk_within_seconds(
     await _push(
         client, cdr_push(APP_ID, "conv-s", "missed", now, from_="+919811111111")
     )
-    await telecmi_entry.runtime_data.async_refresh()
+    # A refresh asked through Home Assistant, as an automation or the UI asks one.
+    assert await async_setup_component(hass, "homeassistant", {})
+    asked = len(telecmi.requests)
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {ATTR_ENTITY_ID: TELECMI_LATEST},
+        blocking=True,
+    )
+    assert len(telecmi.requests) > asked
     await next_poll(hass, freezer, 11)
     assert "919811111111" in str(hass_storage[key]["data"])
 
