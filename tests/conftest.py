@@ -484,3 +484,13 @@ async def telecmi_pushes(
         f"/api/webhook/{telecmi_entry.data[CONF_WEBHOOK_ID]}",
         events,
     )
+
+
+@pytest.fixture
+def announced(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> list[Event]:
+    """Set up the entry (the clock frozen first); return the events it fires from then."""
+    return async_capture_events(hass, EVENT_MISSED_CALL)

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -179,13 +179,12 @@ async def test_an_unreadable_row_is_skipped_and_the_rest_counts(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An unreadable row is skipped and the rest counts."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
 
     async def reply(request: web.Request) -> web.Response:
@@ -201,7 +200,7 @@ async def test_an_unreadable_row_is_skipped_and_the_rest_counts(
     enswitch.reply_override = reply
     for _ in range(3):
         await next_poll(hass, freezer)
-    assert _callers(events) == ["+6491234567"]
+    assert _callers(announced) == ["+6491234567"]
     # Not a valid New Zealand number: shown as received.
     assert hass.states.get(ENSWITCH_LATEST).state == "+6491234567"
     warnings = [
@@ -301,12 +300,10 @@ async def test_a_push_from_the_future_is_refused(
 async def test_a_long_retry_after_skips_no_calls(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A provider asking for 30 hours' rest is asked again within the hour."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.fault = FaultPlan(status=429, retry_after=str(30 * 3600), times=1)
     await next_poll(hass, freezer)
     served = len(enswitch.requests)
@@ -315,7 +312,7 @@ async def test_a_long_retry_after_skips_no_calls(
     assert len(enswitch.requests) == served
     await next_poll(hass, freezer, 1801)
     assert len(enswitch.requests) > served
-    assert _callers(events) == ["+6491234567"]
+    assert _callers(announced) == ["+6491234567"]
 
 
 async def test_a_role_refused_everything_raises_both_repairs(

@@ -7,16 +7,15 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
 )
 
 from custom_components.callwatch.announcer import storage_key
-from custom_components.callwatch.const import DOMAIN, EVENT_MISSED_CALL
+from custom_components.callwatch.const import DOMAIN
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
@@ -113,12 +112,11 @@ async def test_role_losing_missed_calls_raises_a_repair(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Active calls keep working; missed calls come back, caught up, with the role."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.missed_role = False
     enswitch.start_call("+641", "100")
     enswitch.add_missed_call(freezer().timestamp(), "+64meanwhile")
@@ -136,7 +134,7 @@ async def test_role_losing_missed_calls_raises_a_repair(
     await next_poll(hass, freezer)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     assert hass.states.get(LATEST).state == "+64meanwhile"
-    assert [event.data["caller_number"] for event in events] == ["+64meanwhile"]
+    assert [event.data["caller_number"] for event in announced] == ["+64meanwhile"]
 
 
 async def test_role_losing_active_calls_raises_a_repair(

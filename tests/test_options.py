@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -73,11 +73,10 @@ async def test_reload_keeps_the_missed_call_state(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Changing options neither repeats nor loses a call."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
     await next_poll(hass, freezer)
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
@@ -87,7 +86,7 @@ async def test_reload_keeps_the_missed_call_state(
     await hass.async_block_till_done()
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64after")
     await next_poll(hass, freezer, 61)
-    assert [event.data["caller_number"] for event in events] == [
+    assert [event.data["caller_number"] for event in announced] == [
         "+64before",
         "+64after",
     ]

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -139,12 +139,10 @@ async def test_timeouts(
 async def test_a_very_long_outage_catches_up_a_day(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Down for 30 hours: calls of the last 24 hours are announced once it is back."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.fault = FaultPlan(status=503)
     for hour in range(30):
         enswitch.add_missed_call(freezer().timestamp(), f"+64hour{hour:02d}")
@@ -153,7 +151,7 @@ async def test_a_very_long_outage_catches_up_a_day(
     await next_poll(hass, freezer)
     # The poll that finds them is 30 hours and 31 seconds after the first call: the
     # calls of the 24 hours before it are those from hour 7 on.
-    assert [event.data["caller_number"] for event in events] == [
+    assert [event.data["caller_number"] for event in announced] == [
         f"+64hour{hour:02d}" for hour in range(7, 30)
     ]
 
@@ -174,12 +172,10 @@ async def test_fifty_thousand_legs(
 async def test_ten_megabyte_reply(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A ten-megabyte listing is read and each of its calls announced once."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     padding = "x" * 1000
     now = freezer().timestamp()
     for index in range(10_000):
@@ -187,10 +183,10 @@ async def test_ten_megabyte_reply(
             now - 5, f"+64{index:07d}", notes=padding, uniqueid=f"u{index}"
         )
     await next_poll(hass, freezer)
-    assert len(events) == 10_000
-    assert len({event.data["call_id"] for event in events}) == 10_000
+    assert len(announced) == 10_000
+    assert len({event.data["call_id"] for event in announced}) == 10_000
     await next_poll(hass, freezer)
-    assert len(events) == 10_000
+    assert len(announced) == 10_000
 
 
 async def test_a_reply_past_the_size_bound_is_refused_not_read(
