@@ -320,11 +320,15 @@ def provider_url(request: pytest.FixtureRequest, provider: str) -> str:
 
 @pytest.fixture
 async def init_integration(
-    request: pytest.FixtureRequest, hass: HomeAssistant, config_entry: MockConfigEntry
+    request: pytest.FixtureRequest,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    config_entry: MockConfigEntry,
 ) -> AsyncIterator[MockConfigEntry]:
     """Set up `config_entry` with the platforms it is parametrised with (all if not).
 
-    Parametrise indirectly with a Platform or a list of them, as core's tests do.
+    Parametrise indirectly with a Platform or a list of them, as core's tests do. The
+    clock is frozen before the setup (`freezer`), so that tests can move it.
     """
     param = getattr(request, "param", custom_components.callwatch.PLATFORMS)
     platforms = [param] if isinstance(param, Platform) else list(param)
@@ -487,10 +491,6 @@ async def telecmi_pushes(
 
 
 @pytest.fixture
-def announced(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-) -> list[Event]:
-    """Set up the entry (the clock frozen first); return the events it fires from then."""
+def announced(hass: HomeAssistant, init_integration: MockConfigEntry) -> list[Event]:
+    """Set up the entry; return the missed-call events it fires from then on."""
     return async_capture_events(hass, EVENT_MISSED_CALL)

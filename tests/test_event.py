@@ -101,14 +101,13 @@ async def test_each_new_call_fires_once_oldest_first(
     assert len(announced) == 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_event_entity_triggers_per_call(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Event entity triggers per call."""
-    await setup_entry(hass, enswitch_entry)
     triggered: list[dict[str, Any]] = []
 
     @callback

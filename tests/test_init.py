@@ -73,14 +73,13 @@ async def test_rejected_credentials_start_reauth(
     assert flow["step_id"] == "reauth_confirm"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_credentials_rejected_later_start_reauth(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Credentials rejected later start reauth."""
-    await setup_entry(hass, enswitch_entry)
     # A new password ends the sessions of the old one.
     enswitch.password = "changed"
     enswitch.expire_tokens()
@@ -176,14 +175,13 @@ async def test_role_losing_everything_makes_the_account_unavailable(
     assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_rate_limit_waits_as_asked(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Rate limit waits as asked."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.fault = FaultPlan(status=429, retry_after="120", times=1)
     await next_poll(hass, freezer)
     served = len(enswitch.requests)

@@ -70,16 +70,15 @@ async def _lines(
     return [line for line in response["result"] if line.get("domain") == "callwatch"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_missed_call_is_a_line_of_the_logbook(
     hass: HomeAssistant,
     logbook: datetime,
     hass_ws_client: WebSocketGenerator,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A missed call is a line of the logbook."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.add_missed_call(
         freezer().timestamp() - 5,
         "+6493001234",
@@ -94,16 +93,15 @@ async def test_a_missed_call_is_a_line_of_the_logbook(
     assert line["icon"] == "mdi:phone-missed"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_how_each_caller_reads(
     hass: HomeAssistant,
     logbook: datetime,
     hass_ws_client: WebSocketGenerator,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """How each caller reads."""
-    await setup_entry(hass, enswitch_entry)
     now = freezer().timestamp()
     callers: list[tuple[str, dict[str, str]]] = [
         # Withheld, with and without a name.

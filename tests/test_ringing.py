@@ -183,14 +183,13 @@ async def test_an_answered_call_asks_nothing_more(
     assert _count(enswitch, ACTIVE_LIST, mark) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_outgoing_and_long_ringing_calls_do_not_lead(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
 ) -> None:
     """Outgoing and long ringing calls do not lead."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.start_call("+6490000001", "100", direction="out")
     await next_poll(hass, freezer)
     mark = len(enswitch.requests)

@@ -35,14 +35,13 @@ async def test_entities(snapshot_entities: SnapshotEntities) -> None:
     await snapshot_entities()
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_active_calls_follow_the_calls(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Active calls follow the calls."""
-    await setup_entry(hass, enswitch_entry)
     assert hass.states.get(ACTIVE).state == "0"
     first = enswitch.start_call("+641", "100", legs=2)
     second = enswitch.start_call("+642", "100")
@@ -56,14 +55,13 @@ async def test_active_calls_follow_the_calls(
     assert hass.states.get(ACTIVE).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_latest_missed_caller(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The latest missed caller shows the name, with the call in its attributes."""
-    await setup_entry(hass, enswitch_entry)
     assert hass.states.get(LATEST).state == "unknown"
     when = freezer().timestamp() - 5
     enswitch.add_missed_call(when, "+6425550000", callername="Dan", dnumber="100")

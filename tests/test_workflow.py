@@ -211,14 +211,13 @@ async def test_acknowledging_needs_a_loaded_account(
         )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_waiting_list_is_bounded(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The waiting list is bounded."""
-    await setup_entry(hass, enswitch_entry)
     callers = [f"+64900{index:05d}" for index in range(MAX_WAITING + 5)]
     await _miss(hass, enswitch, freezer, *callers)
     state = hass.states.get(WAITING)
@@ -227,14 +226,13 @@ async def test_the_waiting_list_is_bounded(
     assert shown == callers[::-1][:20]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_calling_back_deals_with_a_caller(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An outgoing call to a waiting caller's number: that caller is dealt with."""
-    await setup_entry(hass, enswitch_entry)
     await _miss(hass, enswitch, freezer, "+6491110000", "+6492220000", "+6491110000")
     assert hass.states.get(WAITING).state == "3"
     # An incoming call from the caller is not calling back.
@@ -263,14 +261,13 @@ async def test_calling_back_deals_with_a_caller(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_workflow_entities_follow_the_role(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Workflow entities follow the role."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.missed_role = False
     await next_poll(hass, freezer)
     for entity_id in (TODAY, WAITING, BUTTON):
