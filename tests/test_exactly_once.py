@@ -315,6 +315,7 @@ async def test_a_long_retry_after_skips_no_calls(
     assert _callers(announced) == ["+6491234567"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_role_refused_everything_raises_both_repairs(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -323,7 +324,6 @@ async def test_a_role_refused_everything_raises_both_repairs(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A role refused everything raises both repairs."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.active_role = enswitch.missed_role = False
     await next_poll(hass, freezer)
     for capability in ("active_calls", "missed_calls"):

@@ -136,6 +136,7 @@ async def test_role_losing_missed_calls_raises_a_repair(
     assert [event.data["caller_number"] for event in announced] == ["+64meanwhile"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_role_losing_active_calls_raises_a_repair(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -144,7 +145,6 @@ async def test_role_losing_active_calls_raises_a_repair(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Role losing active calls raises a repair."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.active_role = False
     await next_poll(hass, freezer)
     issue_id = f"{enswitch_entry.entry_id}_active_calls_forbidden"
@@ -157,6 +157,7 @@ async def test_role_losing_active_calls_raises_a_repair(
     assert hass.states.get(ACTIVE).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_role_losing_everything_makes_the_account_unavailable(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -165,7 +166,6 @@ async def test_role_losing_everything_makes_the_account_unavailable(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A role that may list nothing fails the update with what it may not list."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.active_role = enswitch.missed_role = False
     await next_poll(hass, freezer)
     assert (

@@ -134,6 +134,7 @@ async def test_how_each_caller_reads(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_catch_up_call_says_so(
     hass: HomeAssistant,
     logbook: datetime,
@@ -143,7 +144,6 @@ async def test_a_catch_up_call_says_so(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Found after a gap in watching: when it was missed, and that nobody watched."""
-    await setup_entry(hass, enswitch_entry)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
     # A few minutes are a gap (the access token of the WebSocket API outlives them).
     freezer.tick(timedelta(minutes=5))
@@ -220,6 +220,7 @@ async def test_voicemail_where_the_provider_tells(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_line_outlives_its_account(
     hass: HomeAssistant,
     logbook: datetime,
@@ -229,7 +230,6 @@ async def test_the_line_outlives_its_account(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The logbook describes events when read: a removed account is 'Callwatch'."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+6493001234", dnumber="100")
     await next_poll(hass, freezer)
     assert await hass.config_entries.async_remove(enswitch_entry.entry_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -19,6 +20,7 @@ from .conftest import ENSWITCH_OPTIONS, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_options_take_effect_at_once(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -26,7 +28,6 @@ async def test_options_take_effect_at_once(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Options take effect at once."""
-    await setup_entry(hass, enswitch_entry)
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"

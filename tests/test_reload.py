@@ -50,6 +50,7 @@ def _no_listener_warning(caplog: pytest.LogCaptureFixture) -> None:
     assert "update listener" not in caplog.text
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reauth_reloads_once(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -59,7 +60,6 @@ async def test_reauth_reloads_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A successful reauth reloads the entry once."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.password = "new password"
     enswitch.expire_tokens()
     await next_poll(hass, freezer)

@@ -275,6 +275,7 @@ async def test_workflow_entities_follow_the_role(
     assert hass.states.get(ACTIVE).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_waiting_list_is_in_the_diagnostics_redacted(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -282,7 +283,6 @@ async def test_the_waiting_list_is_in_the_diagnostics_redacted(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The waiting list is in the diagnostics redacted."""
-    await setup_entry(hass, enswitch_entry)
     await _miss(hass, enswitch, freezer, "+6491110000")
     diagnostics: dict[str, Any] = await async_get_config_entry_diagnostics(
         hass, enswitch_entry
