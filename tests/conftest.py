@@ -299,6 +299,12 @@ def provider(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def entry_options() -> dict[str, Any] | None:
+    """Return the options `init_integration` gives the entry: none unless overridden."""
+    return None
+
+
+@pytest.fixture
 def config_entry(request: pytest.FixtureRequest, provider: str) -> MockConfigEntry:
     """Return the config entry for `provider`, its fake server running."""
     entry: MockConfigEntry = request.getfixturevalue(f"{provider}_entry")
@@ -324,6 +330,7 @@ async def init_integration(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
+    entry_options: dict[str, Any] | None,
 ) -> AsyncIterator[MockConfigEntry]:
     """Set up `config_entry` with the platforms it is parametrised with (all if not).
 
@@ -333,7 +340,7 @@ async def init_integration(
     param = getattr(request, "param", custom_components.callwatch.PLATFORMS)
     platforms = [param] if isinstance(param, Platform) else list(param)
     with patch("custom_components.callwatch.PLATFORMS", platforms):
-        assert await setup_entry(hass, config_entry)
+        assert await setup_entry(hass, config_entry, entry_options)
         yield config_entry
 
 
