@@ -275,7 +275,6 @@ async def test_an_announcement_reaches_the_disk_within_seconds(
 
 async def test_a_push_from_the_future_is_refused(
     hass: HomeAssistant,
-    telecmi: FakeTelecmi,
     telecmi_entry: MockConfigEntry,
     telecmi_pushes: TelecmiPushes,
     hass_storage: dict[str, Any],

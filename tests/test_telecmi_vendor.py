@@ -262,7 +262,6 @@ async def test_live_calls_as_telecmi_pushes_them(
 
 
 async def test_the_older_record_without_an_app_id(
-    telecmi: FakeTelecmi,
     telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
