@@ -500,4 +500,5 @@ async def telecmi_pushes(
 @pytest.fixture
 def announced(hass: HomeAssistant, init_integration: MockConfigEntry) -> list[Event]:
     """Set up the entry; return the missed-call events it fires from then on."""
-    return async_capture_events(hass, EVENT_MISSED_CALL)
+    events: list[Event] = async_capture_events(hass, EVENT_MISSED_CALL)
+    return events
