@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import aiohttp
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.callwatch.const import CONF_API_URL, CONF_PROVIDER, DOMAIN
+from custom_components.callwatch.const import CONF_PROVIDER, DOMAIN
 from custom_components.callwatch.providers import (
     EnswitchClient,
     TelecmiClient,
     VoipnowClient,
 )
 
-from .conftest import setup_entry
+from .conftest import enswitch_form, setup_entry, start_provider_step
 from .fakes.enswitch import FakeEnswitch
-from .fakes.server import FakeServer
-from .fakes.telecmi import FakeTelecmi
 
 SAME_HOST = [
     "pbx.example.com",
@@ -33,6 +28,7 @@ SAME_HOST = [
 
 @pytest.mark.parametrize("host", SAME_HOST)
 async def test_one_host_written_many_ways_is_one_account(host: str) -> None:
+    """One host written many ways is one account."""
     async with aiohttp.ClientSession() as session:
         enswitch = EnswitchClient(host, "Alice", "secret", session=session)
         voipnow = VoipnowClient(host, "app", "secret", session=session)
@@ -46,70 +42,10 @@ async def test_one_host_written_many_ways_is_one_account(host: str) -> None:
         ).account_id == ("alice@pbx.example.com")
 
 
-def _form(url: str) -> dict[str, object]:
-    return {
-        CONF_HOST: url,
-        CONF_USERNAME: "alice",
-        CONF_PASSWORD: "correct horse battery",
-        CONF_VERIFY_SSL: True,
-    }
-
-
-async def _add(hass: HomeAssistant, url: str) -> dict[str, object]:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_PROVIDER: "enswitch"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _form(url)
-    )
-    await hass.async_block_till_done()
-    return dict(result)
-
-
-async def test_an_account_cannot_be_added_twice_with_a_trailing_dot(
-    hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_url: str
-) -> None:
-    first = await _add(hass, enswitch_url)
-    assert first["type"] is FlowResultType.CREATE_ENTRY
-    host, port = enswitch_url.removeprefix("http://").split(":")
-    second = await _add(hass, f"HTTP://{host}.:{port}/")
-    assert second["type"] is FlowResultType.ABORT
-    assert second["reason"] == "already_configured"
-    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
-
-
-async def test_a_telecmi_app_may_move_to_a_new_address(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-) -> None:
-    await setup_entry(hass, telecmi_entry)
-    moved = FakeServer(telecmi.app())
-    new_url = f"{await moved.start()}{telecmi.prefix}"
-    result = await telecmi_entry.start_reconfigure_flow(hass)
-    form = {
-        key: value
-        for key, value in telecmi_entry.data.items()
-        if key in ("region", "app_id")
-    }
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {**form, "secret": telecmi.secret, "advanced": {CONF_API_URL: new_url}},
-    )
-    await hass.async_block_till_done()
-    await moved.stop()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert telecmi_entry.data[CONF_API_URL] == new_url
-    assert telecmi_entry.unique_id == f"{telecmi.region}_{telecmi.app_id}"
-
-
 async def test_an_older_unique_id_is_migrated(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_url: str
 ) -> None:
+    """An older unique id is migrated."""
     host, port = enswitch_url.removeprefix("http://").split(":")
     written = f"http://{host}.:{port}"
     entry = MockConfigEntry(
@@ -118,13 +54,16 @@ async def test_an_older_unique_id_is_migrated(
         minor_version=1,
         title=f"alice@{host}.:{port}",
         unique_id=f"alice@{host}.:{port}",
-        data={CONF_PROVIDER: "enswitch", **_form(written)},
+        data={CONF_PROVIDER: "enswitch", **enswitch_form(written)},
     )
     assert await setup_entry(hass, entry)
     assert entry.minor_version == 2
     assert entry.unique_id == f"alice@{host}:{port}"
     # Adding it again is now refused.
-    again = await _add(hass, enswitch_url)
+    result = await start_provider_step(hass, "enswitch")
+    again = await hass.config_entries.flow.async_configure(
+        result["flow_id"], enswitch_form(enswitch_url)
+    )
     assert again["reason"] == "already_configured"
 
 
@@ -134,19 +73,20 @@ async def test_a_duplicate_older_entry_keeps_its_id_with_a_warning(
     enswitch_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A duplicate older entry keeps its id with a warning."""
     host, port = enswitch_url.removeprefix("http://").split(":")
     MockConfigEntry(
         domain=DOMAIN,
         minor_version=2,
         unique_id=f"alice@{host}:{port}",
-        data={CONF_PROVIDER: "enswitch", **_form(enswitch_url)},
+        data={CONF_PROVIDER: "enswitch", **enswitch_form(enswitch_url)},
     ).add_to_hass(hass)
     entry = MockConfigEntry(
         domain=DOMAIN,
         minor_version=1,
         title="the same again",
         unique_id=f"alice@{host}.:{port}",
-        data={CONF_PROVIDER: "enswitch", **_form(f"http://{host}.:{port}")},
+        data={CONF_PROVIDER: "enswitch", **enswitch_form(f"http://{host}.:{port}")},
     )
     assert await setup_entry(hass, entry)
     assert entry.unique_id == f"alice@{host}.:{port}"
@@ -155,6 +95,7 @@ async def test_a_duplicate_older_entry_keeps_its_id_with_a_warning(
 
 
 async def test_telecmi_identity_leaves_the_address_out() -> None:
+    """Telecmi identity leaves the address out."""
     async with aiohttp.ClientSession() as session:
         here = TelecmiClient("india", " 1234 ", "s", session=session)
         there = TelecmiClient(

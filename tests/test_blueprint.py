@@ -28,7 +28,7 @@ from custom_components.callwatch.const import CONF_DIRECTIONS
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.push import PATH, FakePushGateway
-from .fakes.server import FakeServer
+from .fakes.server import served
 from .fakes.telecmi import FakeTelecmi
 
 BLUEPRINT = (
@@ -47,10 +47,8 @@ PUSH_TOKEN = "push-token-of-the-pixel"
 async def gateway(socket_enabled: None) -> AsyncIterator[tuple[FakePushGateway, str]]:
     """Serve a fake push gateway; return it and the push URL."""
     push = FakePushGateway()
-    server = FakeServer(push.app())
-    url = await server.start()
-    yield push, f"{url}{PATH}"
-    await server.stop()
+    async with served(push.app()) as url:
+        yield push, f"{url}{PATH}"
 
 
 @pytest.fixture
@@ -153,6 +151,7 @@ async def test_a_missed_call_on_the_phone_and_dealt_with_from_it(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A missed call on the phone and dealt with from it."""
     push, _ = gateway
     await setup_entry(hass, enswitch_entry)
     await _use_blueprint(hass, tmp_path, enswitch_entry, phone)
@@ -210,6 +209,7 @@ async def test_callers_without_an_id_or_a_number(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Callers without an id or a number."""
     push, _ = gateway
     await setup_entry(hass, enswitch_entry)
     await _use_blueprint(hass, tmp_path, enswitch_entry, phone, title="Office phone")
@@ -299,6 +299,7 @@ async def test_an_outgoing_call_not_answered(
     telecmi_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """An outgoing call not answered."""
     push, _ = gateway
     assert await setup_entry(
         hass, telecmi_entry, {CONF_DIRECTIONS: ["inbound", "outbound"]}

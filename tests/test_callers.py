@@ -144,6 +144,7 @@ async def test_the_contacts_file_is_read_again_when_it_changes(
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """The contacts file is read again when it changes."""
     hass.config.country = "NZ"
     contacts = config_dir / "contacts.vcf"
     contacts.write_text(VCARD, encoding="utf-8")
@@ -194,6 +195,7 @@ async def test_a_missing_contacts_file_at_setup_is_a_repair_not_a_failure(
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A missing contacts file at setup is a repair not a failure."""
     assert await setup_entry(
         hass,
         enswitch_entry,
@@ -213,6 +215,7 @@ async def test_a_card_vobject_cannot_read_is_skipped_with_a_repair(
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A card vobject cannot read is skipped with a repair."""
     hass.config.country = "NZ"
     contacts = config_dir / "contacts.vcf"
     contacts.write_text(BAD_CARD + VCARD, encoding="utf-8")
@@ -284,6 +287,7 @@ async def test_the_options_form_says_what_cannot_be_read(
     error: str,
     placeholders: dict[str, str],
 ) -> None:
+    """The options form says what cannot be read."""
     (config_dir / "notes.vcf").write_text("just some notes\n", encoding="utf-8")
     (config_dir / "bad.vcf").write_text(BAD_CARD + VCARD, encoding="utf-8")
     assert await setup_entry(hass, enswitch_entry, {})
@@ -349,6 +353,7 @@ async def test_enswitch_numbers(
     number: str | None,
     withheld: bool,
 ) -> None:
+    """Enswitch's callers, as written in each country, are read into E.164 or withheld."""
     hass.config.country = country
     assert await setup_entry(hass, enswitch_entry, {})
     data = await _miss(hass, enswitch, freezer, written)
@@ -418,6 +423,7 @@ async def test_the_phonebook_stays_out_of_the_diagnostics(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """The phonebook stays out of the diagnostics."""
     hass.config.country = "NZ"
     (config_dir / "contacts.vcf").write_text(VCARD, encoding="utf-8")
     assert await setup_entry(

@@ -20,6 +20,7 @@ async def test_card_is_served_and_every_dashboard_loads_it(
     hass_client: ClientSessionGenerator,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """Card is served and every dashboard loads it."""
     urls = stand_in_frontend(hass)
     assert await setup_entry(hass, enswitch_entry)
 
@@ -38,6 +39,7 @@ async def test_without_the_frontend_no_card_is_added(
     hass_client: ClientSessionGenerator,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """Without the frontend no card is added."""
     assert await setup_entry(hass, enswitch_entry)
     assert DATA_EXTRA_MODULE_URL not in hass.data
     client = await hass_client()

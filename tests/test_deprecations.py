@@ -27,6 +27,7 @@ def _run_as_callwatch(source: str, **names: Any) -> None:
 async def test_detected_that_custom_integration_is_caught(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Detected that custom integration is caught."""
     _run_as_callwatch(
         "report_usage('uses a retired API', breaks_in_ha_version='2099.1.0')",
         report_usage=report_usage,
@@ -40,6 +41,8 @@ async def test_detected_that_custom_integration_is_caught(
 async def test_deprecated_function_called_from_callwatch_is_caught(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Deprecated function called from callwatch is caught."""
+
     def retired() -> None:
         """Stand for a function of Home Assistant that it deprecated."""
 
@@ -57,6 +60,7 @@ async def test_deprecated_function_called_from_callwatch_is_caught(
 
 
 def test_deprecation_warning_from_our_code_is_caught() -> None:
+    """Deprecation warning from our code is caught."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _run_as_callwatch(
@@ -70,6 +74,8 @@ def test_deprecation_warning_from_our_code_is_caught() -> None:
 
 
 def test_other_warnings_are_not_caught() -> None:
+    """Warnings that are not about deprecated use by us are let through."""
+
     def record(name: str, level: int, message: str) -> logging.LogRecord:
         return logging.LogRecord(name, level, __file__, 1, message, None, None)
 

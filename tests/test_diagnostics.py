@@ -24,6 +24,7 @@ async def test_diagnostics(
     enswitch_entry: MockConfigEntry,
     snapshot: SnapshotAssertion,
 ) -> None:
+    """Diagnostics of an account in use, secrets redacted, match the snapshot."""
     enswitch.start_call("+6491110000", "100", callid="call-a")
     enswitch.add_missed_call(
         time.time() - 60,

@@ -16,6 +16,7 @@ LOG = """\
 
 
 def test_the_log_guard_finds_both_kinds(tmp_path: Path) -> None:
+    """The log guard finds both kinds."""
     log = tmp_path / "home-assistant.log"
     log.write_text(LOG)
     found = _deprecation_warnings(log)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 import time
 
@@ -22,38 +21,21 @@ from custom_components.callwatch.providers import (
     http,
 )
 
+from .conftest import HOUR, utc_now
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 
-HOUR = timedelta(hours=1)
-
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def client(
-    enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
-) -> EnswitchClient:
-    return EnswitchClient(
-        enswitch_url,
-        enswitch.username,
-        enswitch.password,
-        session=session,
-        request_timeout=2,
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+def client(enswitch_client: EnswitchClient) -> EnswitchClient:
+    """Return the client of the fake Enswitch."""
+    return enswitch_client
 
 
 async def test_account_is_named_after_user_and_host(
     client: EnswitchClient, enswitch: FakeEnswitch, enswitch_url: str
 ) -> None:
+    """Account is named after user and host."""
     account = await client.account()
     host = enswitch_url.removeprefix("http://")
     assert account.name == f"alice@{host}"
@@ -69,6 +51,7 @@ async def test_account_is_named_after_user_and_host(
 async def test_credentials_travel_in_the_body_only(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Credentials travel in the body only."""
     await client.account()
     assert enswitch.query_strings == ["", "", ""]
     (login, form), *calls = enswitch.requests
@@ -83,6 +66,7 @@ async def test_credentials_travel_in_the_body_only(
 async def test_active_calls_fold_legs_into_calls(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Active calls fold legs into calls."""
     first = enswitch.start_call("+6491111111", "100", legs=3)
     enswitch.start_call("+6492222222", "200")
     enswitch.answer_call(first)
@@ -102,6 +86,7 @@ async def test_active_calls_fold_legs_into_calls(
 async def test_active_call_direction_and_uniqueid_fallback(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Active call direction and uniqueid fallback."""
     enswitch.legs.append(
         {
             "uniqueid": "1700000000.7",
@@ -130,6 +115,7 @@ async def test_active_call_without_any_id_is_skipped(
     enswitch: FakeEnswitch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Active call without any id is skipped."""
     enswitch.legs.append({"snumber": "1", "callid": "", "uniqueid": None})
     enswitch.start_call("+6491110000", "100", callid="good")
     calls = await client.active_calls()
@@ -144,19 +130,21 @@ async def test_active_call_without_any_id_is_skipped(
 
 
 async def test_no_active_calls(client: EnswitchClient) -> None:
+    """An account with no call in progress lists none."""
     assert await client.active_calls() == []
 
 
 async def test_missed_calls_in_a_bounded_window_oldest_first(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Missed calls in a bounded window oldest first."""
     now = time.time()
     enswitch.add_missed_call(
         now - 30, "+642", callername="Bea", destination="100", uniqueid="u2"
     )
     enswitch.add_missed_call(now - 60, "+641")
     enswitch.add_missed_call(now - 3 * 3600, "+640")
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert [call.caller_number for call in calls] == ["+641", "+642"]
     assert calls[1] == MissedCall(
         time=datetime.fromtimestamp(int(now - 30), UTC),
@@ -194,6 +182,7 @@ async def test_window_end_is_exclusive_on_every_release(
 async def test_missed_call_fields_of_other_types_are_tolerated(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Missed call fields of other types are tolerated."""
     now = int(time.time())
     enswitch.missed.append(
         {
@@ -209,7 +198,7 @@ async def test_missed_call_fields_of_other_types_are_tolerated(
         }
     )
     enswitch.missed.append({"time": now - 4, "callerid": None, "callername": True})
-    first, second = await client.missed_calls(_now() - HOUR, _now())
+    first, second = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert (
         first.caller_number,
         first.caller_name,
@@ -245,7 +234,7 @@ async def test_missed_call_without_a_usable_time_is_skipped(
         )
 
     enswitch.reply_override = reply
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert [call.caller_number for call in calls] == ["+6491234567"]
     assert (
         "Enswitch: skipped a row of calls/missed/list without a usable 'time'"
@@ -256,6 +245,7 @@ async def test_missed_call_without_a_usable_time_is_skipped(
 async def test_customer_scope_is_sent(
     enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
 ) -> None:
+    """Customer scope is sent."""
     client = EnswitchClient(
         enswitch_url,
         enswitch.username,
@@ -285,6 +275,7 @@ async def test_wrong_password(
 async def test_role_without_permission(
     client: EnswitchClient, enswitch: FakeEnswitch, mirrors: bool
 ) -> None:
+    """A role refused a listing is a permission error naming the action."""
     enswitch.status_mirrors_code = mirrors
     enswitch.missed_role = False
     with pytest.raises(ProviderPermissionError, match=r"calls/missed/list \(402\)"):
@@ -312,6 +303,7 @@ async def test_http_status_without_a_body(
     status: int,
     error: type[Exception],
 ) -> None:
+    """Http status without a body."""
     enswitch.fault = FaultPlan(status=status)
     with pytest.raises(error):
         await client.active_calls()
@@ -320,6 +312,8 @@ async def test_http_status_without_a_body(
 async def test_provider_error_carries_key_and_message_without_the_password(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Provider error carries key and message without the password."""
+
     async def reply(request: web.Request) -> web.Response:
         message = f"Query failed for {enswitch.password}"
         return web.json_response(
@@ -337,6 +331,7 @@ async def test_provider_error_carries_key_and_message_without_the_password(
 async def test_unknown_action_is_a_response_error(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Unknown action is a response error."""
     with pytest.raises(
         ProviderResponseError, match="404 to calls/nothing/list: action"
     ):
@@ -350,6 +345,7 @@ async def test_unknown_action_is_a_response_error(
 async def test_bodies_that_are_not_json(
     client: EnswitchClient, enswitch: FakeEnswitch, fault: str, message: str
 ) -> None:
+    """Bodies that are not json."""
     enswitch.fault = FaultPlan(fault=fault)  # type: ignore[arg-type]
     with pytest.raises(ProviderResponseError, match=message):
         await client.active_calls()
@@ -358,6 +354,7 @@ async def test_bodies_that_are_not_json(
 async def test_empty_reply_means_no_rows(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Empty reply means no rows."""
     enswitch.fault = FaultPlan(fault="empty")
     assert await client.active_calls() == []
     enswitch.fault = FaultPlan(fault="empty", status=500)
@@ -368,6 +365,7 @@ async def test_empty_reply_means_no_rows(
 async def test_connection_reset_mid_body(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Connection reset mid body."""
     enswitch.fault = FaultPlan(fault="reset")
     with pytest.raises(ProviderConnectionError, match="Cannot talk to Enswitch"):
         await client.active_calls()
@@ -376,6 +374,7 @@ async def test_connection_reset_mid_body(
 async def test_slow_reply_times_out(
     enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
 ) -> None:
+    """Slow reply times out."""
     client = EnswitchClient(
         enswitch_url,
         enswitch.username,
@@ -394,6 +393,7 @@ async def test_slow_reply_times_out(
 async def test_nobody_listening(
     session: aiohttp.ClientSession, socket_enabled: None
 ) -> None:
+    """A host where nothing listens is a connection error naming the host."""
     client = EnswitchClient("http://127.0.0.1:9", "a", "b", session=session)
     with pytest.raises(ProviderConnectionError, match="at 127.0.0.1"):
         await client.active_calls()
@@ -408,6 +408,7 @@ async def test_rate_limited(
     retry_after: str | None,
     seconds: float | None,
 ) -> None:
+    """HTTP 429 is a rate-limit error carrying the Retry-After seconds."""
     enswitch.fault = FaultPlan(status=429, retry_after=retry_after)
     with pytest.raises(ProviderRateLimitError) as caught:
         await client.active_calls()
@@ -415,6 +416,7 @@ async def test_rate_limited(
 
 
 def test_retry_after_as_http_date() -> None:
+    """Retry after as http date."""
     later = datetime.now(UTC) + timedelta(seconds=120)
     seconds = http.retry_after_seconds(later.strftime("%a, %d %b %Y %H:%M:%S GMT"))
     assert seconds is not None
@@ -437,6 +439,8 @@ def test_retry_after_as_http_date() -> None:
 async def test_malformed_envelopes(
     client: EnswitchClient, enswitch: FakeEnswitch, body: object, message: str
 ) -> None:
+    """A reply whose envelope cannot be read is a response error."""
+
     async def reply(request: web.Request) -> web.Response:
         return web.json_response(body)
 
@@ -448,6 +452,8 @@ async def test_malformed_envelopes(
 async def test_envelope_without_data_or_code(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Envelope without data or code."""
+
     async def reply(request: web.Request) -> web.Response:
         return web.json_response({"responses": [{"message": "OK"}], "extra": 1})
 
@@ -481,6 +487,7 @@ async def test_reply_larger_than_the_bound(
     ],
 )
 def test_base_url(host: str, expected: str) -> None:
+    """A host written any way becomes one base URL."""
     assert str(http.base_url(host)) == expected
 
 
@@ -488,6 +495,7 @@ def test_base_url(host: str, expected: str) -> None:
     "host", ["", "ftp://pbx.example.com", "https://", "http://:80"]
 )
 def test_unusable_host(host: str) -> None:
+    """A host that is no usable URL is refused."""
     with pytest.raises(ValueError, match="Not a usable host"):
         http.base_url(host)
 
@@ -495,6 +503,7 @@ def test_unusable_host(host: str) -> None:
 async def test_one_login_serves_many_polls(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """One login serves many polls."""
     for _ in range(3):
         await client.active_calls()
     assert [action for action, _ in enswitch.requests].count("user/login") == 1
@@ -503,6 +512,7 @@ async def test_one_login_serves_many_polls(
 async def test_token_renewed_before_it_expires(
     client: EnswitchClient, enswitch: FakeEnswitch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Token renewed before it expires."""
     from custom_components.callwatch.providers import enswitch as enswitch_module
 
     enswitch.token_lifetime = 120
@@ -516,6 +526,7 @@ async def test_token_renewed_before_it_expires(
 async def test_revoked_token_logs_in_again_once(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Revoked token logs in again once."""
     await client.active_calls()
     enswitch.expire_tokens()
     assert await client.active_calls() == []
@@ -543,6 +554,8 @@ async def test_servers_without_tokens_get_the_password(
 async def test_login_that_gives_no_token_falls_back_to_the_password(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
+    """Login that gives no token falls back to the password."""
+
     def login(params: dict[str, str]) -> web.Response:
         return web.json_response(
             {"responses": [{"code": "200"}], "data": [{"auth_token_expiry": "60"}]}

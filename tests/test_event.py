@@ -8,7 +8,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
 from homeassistant.core import Event, HomeAssistant, callback
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.callwatch.announcer import storage_key
 from custom_components.callwatch.const import EVENT_MISSED_CALL
 
-from .conftest import next_poll, setup_entry
+from .conftest import SnapshotEntities, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 
@@ -37,6 +37,13 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "enswitch_in_use")
+@pytest.mark.parametrize("init_integration", [Platform.EVENT], indirect=True)
+async def test_entities(snapshot_entities: SnapshotEntities) -> None:
+    """The event entity's registry entry and state, from an account in use."""
+    await snapshot_entities()
 
 
 async def test_history_is_not_news(
@@ -61,18 +68,18 @@ async def test_each_new_call_fires_once_oldest_first(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    """Each new call fires once oldest first."""
     now = freezer().timestamp()
     enswitch.add_missed_call(
         now - 2, "+64second", callername="Sam", dnumber="100", uniqueid="1763640000.2"
     )
     enswitch.add_missed_call(now - 20, "+64first")
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+64first", "+64second"]
-    assert events[1].data == {
+    assert _callers(announced) == ["+64first", "+64second"]
+    assert announced[1].data == {
         "config_entry_id": enswitch_entry.entry_id,
         "provider": "enswitch",
         "caller_number": "+64second",
@@ -91,16 +98,16 @@ async def test_each_new_call_fires_once_oldest_first(
     # Later polls see the same calls again in their overlap, and stay silent.
     for _ in range(5):
         await next_poll(hass, freezer)
-    assert len(events) == 2
+    assert len(announced) == 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_event_entity_triggers_per_call(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """Event entity triggers per call."""
     triggered: list[dict[str, Any]] = []
 
     @callback
@@ -129,12 +136,10 @@ async def test_event_entity_triggers_per_call(
 async def test_late_and_edge_calls_fire_once(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A call logged late with an earlier time, or stamped at a window's end."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     await next_poll(hass, freezer)
     # Logged now, but stamped when it started ringing, before the last poll.
     enswitch.add_missed_call(freezer().timestamp() - 90, "+64late")
@@ -143,18 +148,16 @@ async def test_late_and_edge_calls_fire_once(
     await next_poll(hass, freezer)
     await next_poll(hass, freezer)
     await next_poll(hass, freezer)
-    assert sorted(_callers(events)) == ["+64ahead", "+64late"]
+    assert sorted(_callers(announced)) == ["+64ahead", "+64late"]
 
 
 async def test_calls_that_look_alike_are_two_events(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Two calls from one number in one second, without ids, are two calls."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     now = freezer().timestamp()
     enswitch.add_missed_call(now - 5, "+64twice")
     enswitch.add_missed_call(now - 5, "+64twice")
@@ -162,20 +165,20 @@ async def test_calls_that_look_alike_are_two_events(
     enswitch.add_missed_call(now - 5, "+64twice")
     await next_poll(hass, freezer)
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+64twice"] * 3
+    assert _callers(announced) == ["+64twice"] * 3
 
 
 async def test_restart_neither_repeats_nor_loses(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    """Restart neither repeats nor loses."""
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+64before"]
+    assert _callers(announced) == ["+64before"]
     event_state = hass.states.get(EVENT).state
 
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
@@ -186,7 +189,7 @@ async def test_restart_neither_repeats_nor_loses(
     enswitch.add_missed_call(freezer().timestamp() - 60, "+64whiledown2")
     assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
     await hass.async_block_till_done()
-    assert _callers(events) == ["+64before", "+64whiledown1", "+64whiledown2"]
+    assert _callers(announced) == ["+64before", "+64whiledown1", "+64whiledown2"]
     assert hass.states.get(LATEST).state == "+64whiledown2"
     assert hass.states.get(EVENT).state != event_state
 
@@ -194,7 +197,7 @@ async def test_restart_neither_repeats_nor_loses(
     event_state = hass.states.get(EVENT).state
     await _restart(hass, enswitch_entry)
     await next_poll(hass, freezer)
-    assert len(events) == 3
+    assert len(announced) == 3
     assert hass.states.get(EVENT).state == event_state
     assert hass.states.get(EVENT).attributes["caller_number"] == "+64whiledown2"
 
@@ -203,11 +206,10 @@ async def test_catch_up_is_bounded_to_a_day(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """After more than a day down, only the last 24 hours are caught up."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
     freezer.tick(timedelta(hours=2))
     enswitch.add_missed_call(freezer().timestamp(), "+64toolong")
@@ -215,7 +217,7 @@ async def test_catch_up_is_bounded_to_a_day(
     enswitch.add_missed_call(freezer().timestamp() - 3600, "+64recent")
     assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
     await hass.async_block_till_done()
-    assert _callers(events) == ["+64recent"]
+    assert _callers(announced) == ["+64recent"]
     _, params = enswitch.requests[-1]
     assert int(params["end"]) - int(params["start"]) <= 24 * 3600 + 5 * 60 + 1
 
@@ -223,11 +225,10 @@ async def test_catch_up_is_bounded_to_a_day(
 async def test_no_replay_after_unavailability(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    """No replay after unavailability."""
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64once")
     await next_poll(hass, freezer)
     shown = hass.states.get(EVENT).state
@@ -238,7 +239,7 @@ async def test_no_replay_after_unavailability(
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64during")
     enswitch.fault = FaultPlan()
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+64once", "+64during"]
+    assert _callers(announced) == ["+64once", "+64during"]
     after = hass.states.get(EVENT)
     assert after.state != shown
     assert after.attributes["caller_number"] == "+64during"

@@ -14,8 +14,10 @@ from typing import Any
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -26,7 +28,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.callwatch.announcer import storage_key
 from custom_components.callwatch.const import DOMAIN, EVENT_MISSED_CALL
 
-from .conftest import next_poll, setup_entry
+from .conftest import TelecmiPushes, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, cdr_push
@@ -50,40 +52,30 @@ def _callers(events: list[Any]) -> list[str | None]:
 async def test_a_call_listed_before_its_push_is_announced_once(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The listing's `_id` and the push's `cmiuuid` differ; the call is the same."""
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     now = freezer().timestamp()
     telecmi.add_missed_call(now - 20, "+919811111111", "+918000000000")
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+919811111111"]
-    await _push(
-        client,
+    assert telecmi_pushes.callers() == ["+919811111111"]
+    await telecmi_pushes.push(
         cdr_push(APP_ID, "conv-1", "missed", now - 20, from_="+919811111111"),
     )
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+919811111111"]
+    assert telecmi_pushes.callers() == ["+919811111111"]
 
 
 async def test_numbers_written_two_ways_are_one_call(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The listing writes `to` as a number and `from` without "+"; the push "+91..."."""
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     now = freezer().timestamp()
-    await _push(
-        client,
+    await telecmi_pushes.push(
         cdr_push(
             APP_ID,
             "conv-2",
@@ -97,37 +89,33 @@ async def test_numbers_written_two_ways_are_one_call(
     telecmi.add_missed_call(now - 20, 919811111111, 918000000000)
     await next_poll(hass, freezer)
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+919811111111"]
-    assert events[0].data["caller_number_raw"] == "+91 98111 11111"
-    assert events[0].data["called_number"] == "+918000000000"
+    assert telecmi_pushes.callers() == ["+919811111111"]
+    assert telecmi_pushes.events[0].data["caller_number_raw"] == "+91 98111 11111"
+    assert telecmi_pushes.events[0].data["called_number"] == "+918000000000"
 
 
 async def test_a_push_retried_after_the_overlap_is_not_announced_again(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
+    """A push retried after the overlap is not announced again."""
     now = freezer().timestamp()
     push = cdr_push(APP_ID, "conv-3", "missed", now - 5, from_="+919811111111")
-    await _push(client, push)
+    await telecmi_pushes.push(push)
     telecmi.add_missed_call(now - 5, "+919811111111", "+918000000000")
     for _ in range(40):  # twenty minutes of polls
         await next_poll(hass, freezer)
-    await _push(client, push)
-    await _push(client, push)
-    assert _callers(events) == ["+919811111111"]
+    await telecmi_pushes.push(push)
+    await telecmi_pushes.push(push)
+    assert telecmi_pushes.callers() == ["+919811111111"]
 
 
 async def test_look_alike_calls_are_not_merged(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A redial a minute later, and two withheld callers to one line, are four calls.
@@ -135,9 +123,6 @@ async def test_look_alike_calls_are_not_merged(
     The poll then lists all four (under other ids, in the other order); each row claims
     the pushed call nearest in time, and nothing is announced twice.
     """
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     now = freezer().timestamp()
     for conversation, when, caller in (
         ("redial-1", now - 100, "+919811111111"),
@@ -145,11 +130,11 @@ async def test_look_alike_calls_are_not_merged(
         ("withheld-1", now - 90, "anonymous"),
         ("withheld-2", now - 30, "anonymous"),
     ):
-        await _push(
-            client, cdr_push(APP_ID, conversation, "missed", when, from_=caller)
+        await telecmi_pushes.push(
+            cdr_push(APP_ID, conversation, "missed", when, from_=caller)
         )
-    assert _callers(events) == ["+919811111111", "+919811111111", None, None]
-    assert [event.data["caller_withheld"] for event in events] == [
+    assert telecmi_pushes.callers() == ["+919811111111", "+919811111111", None, None]
+    assert [event.data["caller_withheld"] for event in telecmi_pushes.events] == [
         False,
         False,
         True,
@@ -162,7 +147,7 @@ async def test_look_alike_calls_are_not_merged(
     telecmi.add_missed_call(now - 91, "anonymous", 918000000000)
     await next_poll(hass, freezer)
     await next_poll(hass, freezer)
-    assert len(events) == 4
+    assert len(telecmi_pushes.events) == 4
 
 
 async def test_one_id_twice_in_a_listing_is_one_call(
@@ -194,12 +179,12 @@ async def test_an_unreadable_row_is_skipped_and_the_rest_counts(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    """An unreadable row is skipped and the rest counts."""
     now = freezer().timestamp()
 
     async def reply(request: web.Request) -> web.Response:
@@ -215,7 +200,7 @@ async def test_an_unreadable_row_is_skipped_and_the_rest_counts(
     enswitch.reply_override = reply
     for _ in range(3):
         await next_poll(hass, freezer)
-    assert _callers(events) == ["+6491234567"]
+    assert _callers(announced) == ["+6491234567"]
     # Not a valid New Zealand number: shown as received.
     assert hass.states.get(ENSWITCH_LATEST).state == "+6491234567"
     warnings = [
@@ -274,32 +259,36 @@ async def test_an_announcement_reaches_the_disk_within_seconds(
     await _push(
         client, cdr_push(APP_ID, "conv-s", "missed", now, from_="+919811111111")
     )
-    await telecmi_entry.runtime_data.async_refresh()
+    # A refresh asked through Home Assistant, as an automation or the UI asks one.
+    assert await async_setup_component(hass, "homeassistant", {})
+    asked = len(telecmi.requests)
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {ATTR_ENTITY_ID: TELECMI_LATEST},
+        blocking=True,
+    )
+    assert len(telecmi.requests) > asked
     await next_poll(hass, freezer, 11)
     assert "919811111111" in str(hass_storage[key]["data"])
 
 
 async def test_a_push_from_the_future_is_refused(
     hass: HomeAssistant,
-    telecmi: FakeTelecmi,
     telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Stamped a day ahead (a skewed clock, a forged push): neither latest nor saved."""
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     now = freezer().timestamp()
-    await _push(
-        client, cdr_push(APP_ID, "conv-p", "missed", now - 60, from_="+919811111111")
+    await telecmi_pushes.push(
+        cdr_push(APP_ID, "conv-p", "missed", now - 60, from_="+919811111111")
     )
-    await _push(
-        client,
+    await telecmi_pushes.push(
         cdr_push(APP_ID, "conv-f", "missed", now + 86400, from_="+919822222222"),
     )
-    assert _callers(events) == ["+919811111111"]
+    assert telecmi_pushes.callers() == ["+919811111111"]
     # CHUB India: an Indian number is shown as Indians write it.
     assert hass.states.get(TELECMI_LATEST).state == "098111 11111"
     await hass.config_entries.async_unload(telecmi_entry.entry_id)
@@ -310,12 +299,10 @@ async def test_a_push_from_the_future_is_refused(
 async def test_a_long_retry_after_skips_no_calls(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A provider asking for 30 hours' rest is asked again within the hour."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.fault = FaultPlan(status=429, retry_after=str(30 * 3600), times=1)
     await next_poll(hass, freezer)
     served = len(enswitch.requests)
@@ -324,9 +311,10 @@ async def test_a_long_retry_after_skips_no_calls(
     assert len(enswitch.requests) == served
     await next_poll(hass, freezer, 1801)
     assert len(enswitch.requests) > served
-    assert _callers(events) == ["+6491234567"]
+    assert _callers(announced) == ["+6491234567"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_role_refused_everything_raises_both_repairs(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -334,7 +322,7 @@ async def test_a_role_refused_everything_raises_both_repairs(
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """A role refused everything raises both repairs."""
     enswitch.active_role = enswitch.missed_role = False
     await next_poll(hass, freezer)
     for capability in ("active_calls", "missed_calls"):

@@ -7,15 +7,15 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
 )
 
 from custom_components.callwatch.announcer import storage_key
-from custom_components.callwatch.const import DOMAIN, EVENT_MISSED_CALL
+from custom_components.callwatch.const import DOMAIN
 
 from .conftest import next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
@@ -31,6 +31,7 @@ async def test_setup_and_unload(
     enswitch_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
+    """Setup loads the entry with its device; unload unloads it."""
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.LOADED
     [device] = dr.async_entries_for_config_entry(
@@ -53,6 +54,7 @@ async def test_setup_and_unload(
 async def test_provider_down_at_start_retries(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
+    """Provider down at start retries."""
     enswitch.fault = FaultPlan(status=503)
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.SETUP_RETRY
@@ -62,6 +64,7 @@ async def test_provider_down_at_start_retries(
 async def test_rejected_credentials_start_reauth(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
+    """Rejected credentials start reauth."""
     enswitch.password = "changed"
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.SETUP_ERROR
@@ -70,13 +73,13 @@ async def test_rejected_credentials_start_reauth(
     assert flow["step_id"] == "reauth_confirm"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_credentials_rejected_later_start_reauth(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """Credentials rejected later start reauth."""
     # A new password ends the sessions of the old one.
     enswitch.password = "changed"
     enswitch.expire_tokens()
@@ -93,6 +96,7 @@ async def test_unload_saves_and_remove_forgets_the_missed_call_state(
     enswitch_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
+    """Unload saves and remove forgets the missed call state."""
     key = storage_key(enswitch_entry.entry_id)
     await setup_entry(hass, enswitch_entry)
     assert key not in hass_storage
@@ -107,12 +111,11 @@ async def test_role_losing_missed_calls_raises_a_repair(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Active calls keep working; missed calls come back, caught up, with the role."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.missed_role = False
     enswitch.start_call("+641", "100")
     enswitch.add_missed_call(freezer().timestamp(), "+64meanwhile")
@@ -130,9 +133,10 @@ async def test_role_losing_missed_calls_raises_a_repair(
     await next_poll(hass, freezer)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     assert hass.states.get(LATEST).state == "+64meanwhile"
-    assert [event.data["caller_number"] for event in events] == ["+64meanwhile"]
+    assert [event.data["caller_number"] for event in announced] == ["+64meanwhile"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_role_losing_active_calls_raises_a_repair(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -140,7 +144,7 @@ async def test_role_losing_active_calls_raises_a_repair(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """Role losing active calls raises a repair."""
     enswitch.active_role = False
     await next_poll(hass, freezer)
     issue_id = f"{enswitch_entry.entry_id}_active_calls_forbidden"
@@ -153,29 +157,31 @@ async def test_role_losing_active_calls_raises_a_repair(
     assert hass.states.get(ACTIVE).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_role_losing_everything_makes_the_account_unavailable(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """A role that may list nothing fails the update with what it may not list."""
     enswitch.active_role = enswitch.missed_role = False
     await next_poll(hass, freezer)
-    coordinator = enswitch_entry.runtime_data
-    assert str(coordinator.last_exception) == (
-        "The account is not allowed to list its calls: active_calls, missed_calls"
-    )
+    assert (
+        f"Error fetching {enswitch_entry.title} data: The account is not allowed"
+        " to list its calls: active_calls, missed_calls\n"
+    ) in caplog.text
     assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_rate_limit_waits_as_asked(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """Rate limit waits as asked."""
     enswitch.fault = FaultPlan(status=429, retry_after="120", times=1)
     await next_poll(hass, freezer)
     served = len(enswitch.requests)

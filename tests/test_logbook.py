@@ -70,15 +70,15 @@ async def _lines(
     return [line for line in response["result"] if line.get("domain") == "callwatch"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_missed_call_is_a_line_of_the_logbook(
     hass: HomeAssistant,
     logbook: datetime,
     hass_ws_client: WebSocketGenerator,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """A missed call is a line of the logbook."""
     enswitch.add_missed_call(
         freezer().timestamp() - 5,
         "+6493001234",
@@ -93,15 +93,15 @@ async def test_a_missed_call_is_a_line_of_the_logbook(
     assert line["icon"] == "mdi:phone-missed"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_how_each_caller_reads(
     hass: HomeAssistant,
     logbook: datetime,
     hass_ws_client: WebSocketGenerator,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """How each caller reads."""
     now = freezer().timestamp()
     callers: list[tuple[str, dict[str, str]]] = [
         # Withheld, with and without a name.
@@ -134,6 +134,7 @@ async def test_how_each_caller_reads(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_catch_up_call_says_so(
     hass: HomeAssistant,
     logbook: datetime,
@@ -143,7 +144,6 @@ async def test_a_catch_up_call_says_so(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Found after a gap in watching: when it was missed, and that nobody watched."""
-    await setup_entry(hass, enswitch_entry)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
     # A few minutes are a gap (the access token of the WebSocket API outlives them).
     freezer.tick(timedelta(minutes=5))
@@ -220,6 +220,7 @@ async def test_voicemail_where_the_provider_tells(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_line_outlives_its_account(
     hass: HomeAssistant,
     logbook: datetime,
@@ -229,7 +230,6 @@ async def test_the_line_outlives_its_account(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The logbook describes events when read: a removed account is 'Callwatch'."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+6493001234", dnumber="100")
     await next_poll(hass, freezer)
     assert await hass.config_entries.async_remove(enswitch_entry.entry_id)
@@ -315,4 +315,5 @@ def test_lines_without_a_country(data: dict[str, Any], line: str) -> None:
     ],
 )
 def test_readable_numbers(number: str | None, readable: str | None) -> None:
+    """Numbers are written as people in New Zealand read them."""
     assert readable_number(number, "nz") == readable

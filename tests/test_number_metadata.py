@@ -107,6 +107,7 @@ async def test_no_region_is_imported_on_the_loop(
     freezer: FrozenDateTimeFactory,
     region_imports: _RegionImports,
 ) -> None:
+    """No region is imported on the loop."""
     hass.config.country = "NZ"
     assert await setup_entry(hass, enswitch_entry)
     events = async_capture_events(hass, EVENT_MISSED_CALL)

@@ -69,6 +69,7 @@ async def test_enswitch(
     session: aiohttp.ClientSession,
     readers: list[tuple[str, int]],
 ) -> None:
+    """A large Enswitch reply is decoded and read off the event loop."""
     client = EnswitchClient(
         enswitch_url, enswitch.username, enswitch.password, session=session
     )
@@ -88,6 +89,7 @@ async def test_telecmi(
     session: aiohttp.ClientSession,
     readers: list[tuple[str, int]],
 ) -> None:
+    """A large TeleCMI reply is decoded and read off the event loop."""
     client = TelecmiClient(
         "india",
         str(telecmi.app_id),
@@ -109,6 +111,7 @@ async def test_voipnow(
     readers: list[tuple[str, int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A large VoipNow reply is decoded and read off the event loop."""
     client = VoipnowClient(
         voipnow_url, voipnow.client_id, voipnow.client_secret, session=session
     )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_SCAN_INTERVAL
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -15,47 +13,38 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.callwatch.const import (
     CONF_CALLED_NUMBERS,
-    CONF_CUSTOMER_SCOPE,
-    CONF_DIRECTIONS,
     EVENT_MISSED_CALL,
 )
 
-from .conftest import next_poll, setup_entry
+from .conftest import ENSWITCH_OPTIONS, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
-from .fakes.server import FaultPlan
-
-OPTIONS = {
-    CONF_SCAN_INTERVAL: 60,
-    CONF_DIRECTIONS: ["inbound"],
-    CONF_CALLED_NUMBERS: [" 100 ", ""],
-    CONF_CUSTOMER_SCOPE: "recursive",
-}
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_options_take_effect_at_once(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """Options take effect at once."""
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    assert {str(key) for key in result["data_schema"].schema} == set(OPTIONS) | {
+    assert {str(key) for key in result["data_schema"].schema} == set(
+        ENSWITCH_OPTIONS
+    ) | {
         "country",
         "phonebook",
         "contacts_file",
     }
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], OPTIONS
+        result["flow_id"], ENSWITCH_OPTIONS
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert enswitch_entry.options == {**OPTIONS, CONF_CALLED_NUMBERS: ["100"]}
+    assert enswitch_entry.options == {**ENSWITCH_OPTIONS, CONF_CALLED_NUMBERS: ["100"]}
 
-    coordinator = enswitch_entry.runtime_data
-    assert coordinator.update_interval == timedelta(seconds=60)
     # The scope reaches the provider: active calls of every customer below.
     action, params = enswitch.requests[-2]
     assert (action, params["customer"]) == ("calls/active/list", "recursive")
@@ -69,59 +58,36 @@ async def test_options_take_effect_at_once(
     enswitch.add_missed_call(now - 5, "+64watched", destination="100")
     enswitch.add_missed_call(now - 4, "+64other", destination="200")
     enswitch.add_missed_call(now - 3, "+64unknown")
-    await next_poll(hass, freezer, 61)
+    # Polled every 60 s now: nothing is asked 31 s after the reload, then the poll.
+    asked = len(enswitch.requests)
+    await next_poll(hass, freezer, 31)
+    assert len(enswitch.requests) == asked
+    assert events == []
+    await next_poll(hass, freezer, 30)
+    assert len(enswitch.requests) > asked
     assert [event.data["caller_number"] for event in events] == ["+64watched"]
     state = hass.states.get("sensor.alice_pbx_example_com_latest_missed_caller")
     assert state.state == "+64watched"
-
-
-async def test_options_errors(
-    hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
-) -> None:
-    await setup_entry(hass, enswitch_entry)
-    result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
-    flow_id = result["flow_id"]
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {**OPTIONS, CONF_DIRECTIONS: []}
-    )
-    assert result["errors"] == {CONF_DIRECTIONS: "no_direction"}
-
-    enswitch.active_role = False
-    result = await hass.config_entries.options.async_configure(flow_id, OPTIONS)
-    assert result["errors"] == {"base": "scope_not_allowed"}
-
-    enswitch.active_role = True
-    enswitch.fault = FaultPlan(fault="reset", times=1)
-    result = await hass.config_entries.options.async_configure(flow_id, OPTIONS)
-    assert result["errors"] == {"base": "cannot_connect"}
-
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {**OPTIONS, CONF_DIRECTIONS: ["inbound", "outbound"]}
-    )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert enswitch_entry.options[CONF_DIRECTIONS] == ["inbound", "outbound"]
 
 
 async def test_reload_keeps_the_missed_call_state(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Changing options neither repeats nor loses a call."""
-    await setup_entry(hass, enswitch_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
     await next_poll(hass, freezer)
     result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
     await hass.config_entries.options.async_configure(
-        result["flow_id"], {**OPTIONS, CONF_CALLED_NUMBERS: []}
+        result["flow_id"], {**ENSWITCH_OPTIONS, CONF_CALLED_NUMBERS: []}
     )
     await hass.async_block_till_done()
     enswitch.add_missed_call(freezer().timestamp() - 5, "+64after")
     await next_poll(hass, freezer, 61)
-    assert [event.data["caller_number"] for event in events] == [
+    assert [event.data["caller_number"] for event in announced] == [
         "+64before",
         "+64after",
     ]

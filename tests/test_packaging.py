@@ -53,6 +53,7 @@ def _strings() -> dict[str, Any]:
 
 
 def test_manifest() -> None:
+    """The manifest has its keys in order and says what HACS and Home Assistant need."""
     manifest = _json(INTEGRATION / "manifest.json")
     keys = list(manifest)
     assert keys[:2] == ["domain", "name"]
@@ -83,6 +84,7 @@ def test_manifest_requirements_are_what_both_ends_install() -> None:
 
 
 def test_hacs_json() -> None:
+    """hacs.json has only HACS's keys and the oldest release we test."""
     hacs = _json(ROOT / "hacs.json")
     assert set(hacs) <= HACS_KEYS
     assert hacs["name"]
@@ -102,10 +104,13 @@ def test_license_is_mit() -> None:
 
 
 def test_english_translation_is_strings_json() -> None:
+    """English translation is strings json."""
     assert _json(INTEGRATION / "translations" / "en.json") == _strings()
 
 
 def test_strings_are_literal() -> None:
+    """Every translation string is literal text, never a [%key:...] reference."""
+
     def walk(node: Any, path: str) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
@@ -123,6 +128,7 @@ def _errors(source: str) -> set[str]:
 
 
 def test_every_flow_step_error_and_abort_has_strings() -> None:
+    """Every flow step error and abort has strings."""
     source = (INTEGRATION / "config_flow.py").read_text(encoding="utf-8")
     config_part, rest = source.split("class CallwatchOptionsFlow")
     options_part, shared_part = rest.split("async def _async_check_account")
@@ -147,10 +153,12 @@ def test_every_flow_step_error_and_abort_has_strings() -> None:
 
 
 def test_every_provider_has_a_name() -> None:
+    """Every provider has a name."""
     assert set(_strings()["selector"]["provider"]["options"]) == set(PROVIDER_SPECS)
 
 
 def test_every_entity_has_a_name_and_an_icon() -> None:
+    """Every entity has a name and an icon."""
     strings = _strings()["entity"]
     icons = _json(INTEGRATION / "icons.json")["entity"]
     entities = [("sensor", description.translation_key) for description in SENSORS]
@@ -165,6 +173,7 @@ def test_every_entity_has_a_name_and_an_icon() -> None:
 
 
 def test_every_translated_exception_has_a_message() -> None:
+    """Every translated exception has a message."""
     keys = set(
         re.findall(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"', _source())
     )
@@ -184,6 +193,7 @@ def test_brand_icons() -> None:
 
 
 def test_services_yaml_matches_the_strings() -> None:
+    """Services yaml matches the strings."""
     services = load_yaml_dict(str(INTEGRATION / "services.yaml"))
     strings = _strings()["services"]
     icons = _json(INTEGRATION / "icons.json")["services"]
@@ -199,6 +209,7 @@ WALL_CLOCKS = STOPWATCHES | {"time", "monotonic", "monotonic_ns", "time_ns"}
 
 
 def test_no_test_asserts_wall_clock_time() -> None:
+    """No test asserts wall clock time."""
     offences = []
     for path in sorted((ROOT / "tests").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

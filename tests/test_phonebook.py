@@ -69,6 +69,7 @@ def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Pat
 
 
 def test_typed_entries_in_both_orders_with_comments_and_bad_lines() -> None:
+    """Typed entries in both orders with comments and bad lines."""
     text = (
         "# Numbers the family calls from\n"
         "09 555 0102, Home\n"
@@ -111,6 +112,7 @@ def test_typed_entries_in_both_orders_with_comments_and_bad_lines() -> None:
 
 
 def test_typed_duplicate_number_keeps_the_first_line() -> None:
+    """Typed duplicate number keeps the first line."""
     typed = read_typed_entries(
         "09 555 0102, Home\n+64 9 555 0102, House\n(09) 555-0102, Home\n", "NZ"
     )
@@ -123,18 +125,21 @@ def test_typed_duplicate_number_keeps_the_first_line() -> None:
 
 @pytest.mark.parametrize("text", [None, "", "\n\n  \n", "# nothing yet\n"])
 def test_no_typed_entries(text: str | None) -> None:
+    """Text without entries gives an empty source."""
     typed = read_typed_entries(text, "NZ")
     assert typed == PhonebookSource(entries={})
     assert typed.numbers == 0
 
 
 def test_typed_entries_with_windows_line_breaks() -> None:
+    """Typed entries with windows line breaks."""
     typed = read_typed_entries("021 555 0101, Mere\r\nbad\r\n09 555 0102, Home", "NZ")
     assert _names(typed) == {"+64215550101": "Mere", "+6495550102": "Home"}
     assert _problems(typed) == [(2, "no_separator", "bad", None)]
 
 
 def test_typed_entries_in_india_and_the_united_states() -> None:
+    """Typed entries in india and the united states."""
     india = read_typed_entries(
         "98765 43210, Priya\n+91 91234 56789, Arjun\n022 2345 6789, Office\n", "IN"
     )
@@ -153,12 +158,14 @@ def test_typed_entries_in_india_and_the_united_states() -> None:
 
 
 def test_typed_entries_without_a_country_need_international_numbers() -> None:
+    """Typed entries without a country need international numbers."""
     typed = read_typed_entries("+64 9 555 0102, Home\n09 555 0102, Home too\n", None)
     assert _names(typed) == {"+6495550102": "Home"}
     assert _problems(typed) == [(2, "not_a_number", "09 555 0102, Home too", None)]
 
 
 def test_names_are_cleaned_and_bounded() -> None:
+    """Names are cleaned and bounded."""
     decomposed = "Zoe\u0308"
     long_name = "Te Whare " * 20
     typed = read_typed_entries(
@@ -179,6 +186,7 @@ def test_names_are_cleaned_and_bounded() -> None:
 
 
 def test_problems_are_capped_and_their_text_shortened() -> None:
+    """Problems are capped and their text shortened."""
     text = "\n".join(f"line {index} without a separator" for index in range(150))
     text += "\n" + "x" * 500
     typed = read_typed_entries(text, "NZ")
@@ -196,6 +204,7 @@ def test_problems_are_capped_and_their_text_shortened() -> None:
 
 
 def test_iphone_vcard() -> None:
+    """An iPhone export is read, each number in any form one entry."""
     contacts = read_contacts_file(FIXTURES / "iphone.vcf", "NZ")
     assert contacts.error is None
     # National, international and 00 forms of one number are one entry.
@@ -217,6 +226,7 @@ def test_iphone_vcard() -> None:
 
 
 def test_google_vcard() -> None:
+    """A Google Contacts vCard export is read; a shared line keeps the first name."""
     contacts = read_contacts_file(FIXTURES / "google.vcf", "NZ")
     assert contacts.error is None
     assert _names(contacts) == {
@@ -240,6 +250,7 @@ def test_google_vcard() -> None:
 
 
 def test_android_vcard_21_with_quoted_printable_names_in_india() -> None:
+    """Android vcard 21 with quoted printable names in india."""
     contacts = read_contacts_file(FIXTURES / "android21.vcf", "IN")
     assert contacts.error is None
     assert _names(contacts) == {
@@ -255,6 +266,7 @@ def test_android_vcard_21_with_quoted_printable_names_in_india() -> None:
 
 
 def test_vcard_4_tel_uris() -> None:
+    """Vcard 4 tel uris."""
     contacts = read_contacts_file(FIXTURES / "v4.vcf", "US")
     assert _names(contacts) == {
         "+6491234567": "Ana García",
@@ -264,6 +276,7 @@ def test_vcard_4_tel_uris() -> None:
 
 
 def test_vcard_names_fall_back_from_fn_to_n_to_org(tmp_path: Path) -> None:
+    """Vcard names fall back from fn to n to org."""
     path = _write(
         tmp_path,
         "names.vcf",
@@ -286,6 +299,7 @@ def test_vcard_names_fall_back_from_fn_to_n_to_org(tmp_path: Path) -> None:
 
 
 def test_vcard_content_line_details(tmp_path: Path) -> None:
+    """Vcard content line details."""
     path = _write(
         tmp_path,
         "details.vcf",
@@ -316,6 +330,7 @@ def test_vcard_content_line_details(tmp_path: Path) -> None:
 
 
 def test_vcard_quoted_printable_quirks(tmp_path: Path) -> None:
+    """Vcard quoted printable quirks."""
     path = _write(
         tmp_path,
         "quirks.vcf",
@@ -335,6 +350,7 @@ def test_vcard_quoted_printable_quirks(tmp_path: Path) -> None:
 
 
 def test_vcard_values_as_vobject_decodes_them(tmp_path: Path) -> None:
+    """Vcard values as vobject decodes them."""
     path = _write(
         tmp_path,
         "values.vcf",
@@ -349,6 +365,7 @@ def test_vcard_values_as_vobject_decodes_them(tmp_path: Path) -> None:
 def test_a_card_vobject_cannot_read_is_reported_and_the_rest_count(
     tmp_path: Path,
 ) -> None:
+    """A card vobject cannot read is reported and the rest count."""
     path = _write(
         tmp_path,
         "unreadable.vcf",
@@ -406,6 +423,7 @@ def test_a_line_cut_short_in_its_parameters_is_rejected_at_once(
 ) -> None:
     # vobject's own line pattern takes about four times longer for each two more
     # values here (3 s for 22 of them); the check in front of it does not.
+    """A line cut short in its parameters is rejected at once."""
     values = ",".join(["CELL"] * 40)
     path = _write(
         tmp_path,
@@ -434,10 +452,12 @@ def test_a_line_cut_short_in_its_parameters_is_rejected_at_once(
 @example(line='X;A=x="q":v')
 @example(line="X;A=x=")
 def test_the_content_line_check_agrees_with_vobject(line: str) -> None:
+    """The content line check agrees with vobject."""
     assert bool(vcard._VCARD_CONTENT_LINE.match(line)) == bool(line_re.match(line))
 
 
 def test_malformed_vcards_are_skipped_and_the_rest_counts(tmp_path: Path) -> None:
+    """Malformed vcards are skipped and the rest counts."""
     path = _write(
         tmp_path,
         "broken.vcf",
@@ -466,6 +486,7 @@ def test_malformed_vcards_are_skipped_and_the_rest_counts(tmp_path: Path) -> Non
 
 
 def test_a_vcf_without_cards(tmp_path: Path) -> None:
+    """A vcf without cards."""
     path = _write(tmp_path, "notes.vcf", "Mere: 021 555 0101\nZoë: 022 555 0121\n")
     contacts = read_contacts_file(path, "NZ")
     assert contacts.entries == {}
@@ -475,6 +496,7 @@ def test_a_vcf_without_cards(tmp_path: Path) -> None:
 
 
 def test_vcards_without_numbers(tmp_path: Path) -> None:
+    """Cards without a number are reported as a file without numbers."""
     path = _write(
         tmp_path,
         "emails.VCARD",
@@ -489,6 +511,7 @@ def test_vcards_without_numbers(tmp_path: Path) -> None:
 
 
 def test_google_csv() -> None:
+    """A Google Contacts CSV export is read, several numbers in one cell included."""
     contacts = read_contacts_file(FIXTURES / "google.csv", "NZ")
     assert contacts.error is None
     assert _names(contacts) == {
@@ -513,6 +536,7 @@ def test_google_csv() -> None:
 
 
 def test_google_csv_older_layout(tmp_path: Path) -> None:
+    """Google csv older layout."""
     path = _write(
         tmp_path,
         "contacts.csv",
@@ -530,6 +554,7 @@ def test_google_csv_older_layout(tmp_path: Path) -> None:
 
 
 def test_outlook_csv_in_windows_1252() -> None:
+    """Outlook csv in windows 1252."""
     contacts = read_contacts_file(FIXTURES / "outlook.csv", "US")
     assert _names(contacts) == {
         "+12125550123": "José Peña",
@@ -541,6 +566,7 @@ def test_outlook_csv_in_windows_1252() -> None:
 
 
 def test_simple_csv_with_a_header() -> None:
+    """Simple csv with a header."""
     contacts = read_contacts_file(FIXTURES / "simple.csv", "NZ")
     assert _names(contacts) == {
         "+64215550101": "Mere Ngata",
@@ -552,6 +578,7 @@ def test_simple_csv_with_a_header() -> None:
 
 
 def test_simple_csv_without_a_header() -> None:
+    """Simple csv without a header."""
     contacts = read_contacts_file(FIXTURES / "headerless.csv", "NZ")
     assert _names(contacts) == {
         "+64215550101": "Mere Ngata",
@@ -562,6 +589,7 @@ def test_simple_csv_without_a_header() -> None:
 
 
 def test_headerless_csv_problems_and_other_separators(tmp_path: Path) -> None:
+    """Headerless csv problems and other separators."""
     path = _write(
         tmp_path,
         "semicolons.csv",
@@ -589,6 +617,7 @@ def test_headerless_csv_problems_and_other_separators(tmp_path: Path) -> None:
 
 
 def test_csv_header_without_a_number_column(tmp_path: Path) -> None:
+    """Csv header without a number column."""
     path = _write(
         tmp_path,
         "emails.csv",
@@ -604,6 +633,7 @@ def test_csv_header_without_a_number_column(tmp_path: Path) -> None:
 
 
 def test_csv_that_breaks_the_reader_keeps_the_rows_before(tmp_path: Path) -> None:
+    """Csv that breaks the reader keeps the rows before."""
     huge_cell = '"' + "x" * 200_000 + '"'
     path = _write(
         tmp_path,
@@ -619,6 +649,7 @@ def test_csv_that_breaks_the_reader_keeps_the_rows_before(tmp_path: Path) -> Non
 
 
 def test_csv_with_only_a_header(tmp_path: Path) -> None:
+    """Csv with only a header."""
     path = _write(tmp_path, "empty.csv", "name,number\n")
     contacts = read_contacts_file(path, "NZ")
     assert contacts.error == ContactsFileError(str(path), FileErrorReason.NO_NUMBERS)
@@ -628,6 +659,7 @@ def test_csv_with_only_a_header(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
+    """A missing file is reported as missing, with no entries."""
     path = tmp_path / "contacts.vcf"
     contacts = read_contacts_file(path, "NZ")
     assert contacts == PhonebookSource(
@@ -637,6 +669,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
+    """A folder is not a file."""
     path = tmp_path / "contacts.csv"
     path.mkdir()
     contacts = read_contacts_file(str(path), "NZ")
@@ -646,6 +679,7 @@ def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
 
 
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that may not be read is reported, not raised."""
     path = _write(tmp_path, "contacts.vcf", "BEGIN:VCARD\n")
 
     def refuse(*args: Any, **kwargs: Any) -> None:
@@ -661,6 +695,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_file_removed_while_being_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """File removed while being read."""
     path = _write(tmp_path, "contacts.vcf", "BEGIN:VCARD\n")
 
     def gone(*args: Any, **kwargs: Any) -> None:
@@ -673,6 +708,7 @@ def test_file_removed_while_being_read(
 
 @pytest.mark.parametrize("content", [b"", b"  \r\n\n\t"])
 def test_empty_file(tmp_path: Path, content: bytes) -> None:
+    """An empty file is reported as empty."""
     path = tmp_path / "contacts.vcf"
     path.write_bytes(content)
     contacts = read_contacts_file(path, "NZ")
@@ -691,6 +727,7 @@ def test_empty_file(tmp_path: Path, content: bytes) -> None:
     ],
 )
 def test_binary_garbage(tmp_path: Path, content: bytes) -> None:
+    """Bytes that are not text are reported as not text."""
     path = tmp_path / "contacts.vcf"
     path.write_bytes(content)
     contacts = read_contacts_file(path, "NZ")
@@ -698,6 +735,7 @@ def test_binary_garbage(tmp_path: Path, content: bytes) -> None:
 
 
 def test_utf16_file(tmp_path: Path) -> None:
+    """A UTF-16 file is decoded."""
     path = _write(
         tmp_path, "contacts.csv", "name,number\nZoë Wilson,022 555 0121\n", "utf-16"
     )
@@ -705,6 +743,7 @@ def test_utf16_file(tmp_path: Path) -> None:
 
 
 def test_oversized_file(tmp_path: Path) -> None:
+    """A file past the size bound is refused unread."""
     path = tmp_path / "contacts.vcf"
     with path.open("wb") as file:
         file.truncate(MAX_CONTACTS_FILE_BYTES + 1)
@@ -717,6 +756,7 @@ def test_oversized_file(tmp_path: Path) -> None:
 
 
 def test_file_at_the_size_bound_is_read(tmp_path: Path) -> None:
+    """File at the size bound is read."""
     card = "BEGIN:VCARD\nFN:Mere\nTEL:021 555 0101\nEND:VCARD\n"
     padding = MAX_CONTACTS_FILE_BYTES - len(card)
     path = _write(tmp_path, "contacts.vcf", card + "\n" * padding)
@@ -726,6 +766,7 @@ def test_file_at_the_size_bound_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["contacts.txt", "contacts", "contacts.vcf.bak"])
 def test_unsupported_format(tmp_path: Path, name: str) -> None:
+    """A file of another format is reported with its suffix."""
     path = _write(tmp_path, name, "Mere,021 555 0101\n")
     contacts = read_contacts_file(path, "NZ")
     assert contacts.error == ContactsFileError(
@@ -788,6 +829,7 @@ _PIECES = st.sampled_from(
 def test_any_file_is_read_without_raising(
     tmp_path: Path, text: str, suffix: str, country: str | None
 ) -> None:
+    """Any file is read without raising."""
     path = tmp_path / f"contacts{suffix}"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     contacts = read_contacts_file(path, country)
@@ -806,6 +848,7 @@ def test_any_file_is_read_without_raising(
 
 
 def test_typed_entries_win_over_the_contacts_file() -> None:
+    """Typed entries win over the contacts file."""
     book = build_phonebook(
         "+64 9 555 0120, Wilson home\n021 555 0177, Plumber\nbroken line\n",
         FIXTURES / "google.vcf",
@@ -828,6 +871,7 @@ def test_typed_entries_win_over_the_contacts_file() -> None:
 
 
 def test_lookup_by_any_form_of_a_number() -> None:
+    """Lookup by any form of a number."""
     book = build_phonebook(None, FIXTURES / "iphone.vcf", "NZ")
     for number in (
         "+64215550101",
@@ -848,6 +892,7 @@ def test_lookup_by_any_form_of_a_number() -> None:
 
 
 def test_lookup_in_the_united_states() -> None:
+    """Lookup in the united states."""
     book = build_phonebook("212-555-0188, Front desk\n", FIXTURES / "v4.vcf", "US")
     assert book.name_for("+12125550123") == "Ana García"
     assert book.name_for("(212) 555-0123") == "Ana García"
@@ -856,6 +901,7 @@ def test_lookup_in_the_united_states() -> None:
 
 
 def test_phonebook_without_sources() -> None:
+    """A phonebook without entries or file names nobody."""
     book = build_phonebook(None, None, "NZ")
     assert book == Phonebook("NZ", PhonebookSource(entries={}), None, {})
     assert book.numbers == 0
@@ -865,6 +911,7 @@ def test_phonebook_without_sources() -> None:
 def test_phonebook_with_a_missing_file_still_has_typed_entries(
     tmp_path: Path,
 ) -> None:
+    """Phonebook with a missing file still has typed entries."""
     book = build_phonebook("09 555 0102, Home", tmp_path / "gone.csv", "NZ")
     assert book.name_for("+6495550102") == "Home"
     assert book.contacts_file is not None
@@ -873,6 +920,7 @@ def test_phonebook_with_a_missing_file_still_has_typed_entries(
 
 
 def test_from_sources_reuses_a_source_read_earlier() -> None:
+    """From sources reuses a source read earlier."""
     typed = read_typed_entries("021 555 0101, Mere (typed)", "NZ")
     first = Phonebook.from_sources(
         typed, read_contacts_file(FIXTURES / "iphone.vcf", "NZ"), "NZ"
@@ -888,6 +936,7 @@ def test_from_sources_reuses_a_source_read_earlier() -> None:
 
 
 def test_reason_keys_are_stable_strings() -> None:
+    """Reason keys are stable strings."""
     assert [reason.value for reason in ProblemReason] == [
         "no_separator",
         "not_a_number",
@@ -911,6 +960,7 @@ def test_reason_keys_are_stable_strings() -> None:
 
 
 def test_module_stays_free_of_home_assistant() -> None:
+    """The phonebook's modules stay free of Home Assistant."""
     modules = sorted(Path(phonebook.__file__).parent.glob("*.py"))
     assert len(modules) > 1
     for module in modules:
@@ -918,6 +968,7 @@ def test_module_stays_free_of_home_assistant() -> None:
 
 
 def test_five_thousand_contacts(tmp_path: Path) -> None:
+    """Five thousand cards are read, each of their numbers an entry."""
     cards = "".join(
         f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Surname{index};Given{index};;;\r\n"
         f"FN:Given{index} Surname{index}\r\nEMAIL:g{index}@example.com\r\n"
@@ -937,6 +988,7 @@ def test_a_card_vobject_raises_on_is_skipped_and_the_rest_count(
     tmp_path: Path,
 ) -> None:
     # vobject raises a TypeError (not one of its errors) for ENCODING given twice.
+    """A card vobject raises on is skipped and the rest count."""
     path = _write(
         tmp_path,
         "twice.vcf",
@@ -954,6 +1006,7 @@ def test_a_card_vobject_raises_on_is_skipped_and_the_rest_count(
 
 
 def test_a_card_of_many_numbers_gives_each_its_own_line(tmp_path: Path) -> None:
+    """A card of many numbers gives each its own line."""
     path = _write(
         tmp_path,
         "many.vcf",

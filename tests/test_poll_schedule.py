@@ -48,6 +48,7 @@ def _idle_schedule(pace: ActivityPace | None = None) -> PollSchedule:
 
 
 def test_idle_polls_are_full_polls() -> None:
+    """Idle polls are full polls."""
     schedule = _idle_schedule()
     assert schedule.next_quick_refresh(T0) is None
     schedule.took_active_calls(T0 + 30, [])
@@ -57,6 +58,7 @@ def test_idle_polls_are_full_polls() -> None:
 
 
 def test_what_leads_and_what_does_not() -> None:
+    """What leads and what does not."""
     schedule = _idle_schedule()
     schedule.took_active_calls(
         T0,
@@ -86,6 +88,7 @@ def test_what_leads_and_what_does_not() -> None:
 
 
 def test_checks_until_the_row_appears() -> None:
+    """Checks until the row appears."""
     schedule = _idle_schedule()
     older = _missed("+6491234567", "older", WHEN - timedelta(minutes=10))
     schedule.took_missed_calls(T0, [older])
@@ -104,6 +107,7 @@ def test_checks_until_the_row_appears() -> None:
 
 
 def test_checks_give_up_and_refusals_end_them() -> None:
+    """Checks give up and refusals end them."""
     schedule = _idle_schedule()
     schedule.took_active_calls(T0, [_ringing("a"), _ringing("b", None)])
     schedule.took_active_calls(T0 + 3, [])
@@ -121,6 +125,7 @@ def test_checks_give_up_and_refusals_end_them() -> None:
 
 
 def test_a_withheld_caller_is_found_by_a_withheld_row() -> None:
+    """A withheld caller is found by a withheld row."""
     schedule = _idle_schedule()
     schedule.took_active_calls(T0, [_ringing("a", None)])
     schedule.took_active_calls(T0 + 3, [])
@@ -129,6 +134,7 @@ def test_a_withheld_caller_is_found_by_a_withheld_row() -> None:
 
 
 def test_without_a_start_every_check_is_made() -> None:
+    """Without a start every check is made."""
     schedule = _idle_schedule()
     schedule.took_active_calls(T0, [_ringing("a", started=None)])
     schedule.took_active_calls(T0 + 3, [])
@@ -137,6 +143,7 @@ def test_without_a_start_every_check_is_made() -> None:
 
 
 def test_a_flood_is_bounded() -> None:
+    """A flood is bounded."""
     schedule = _idle_schedule()
     calls = [_ringing(f"c{index}", f"+64210{index:05d}") for index in range(500)]
     schedule.took_active_calls(T0, calls)
@@ -149,6 +156,7 @@ def test_a_flood_is_bounded() -> None:
 
 
 def test_halt_forgets_what_rings() -> None:
+    """Halt forgets what rings."""
     schedule = _idle_schedule()
     schedule.took_active_calls(T0, [_ringing("a")])
     schedule.halt()
@@ -157,6 +165,7 @@ def test_halt_forgets_what_rings() -> None:
 
 
 def test_before_any_listing() -> None:
+    """Before any missed-call listing, a stopped ringing call is checked at once."""
     schedule = PollSchedule(30, None)
     assert schedule.next_quick_refresh(T0) is None
     schedule.took_active_calls(T0, [_ringing("a")])

@@ -96,6 +96,7 @@ def _rules() -> dict[str, object]:
 
 
 def test_every_rule_is_listed() -> None:
+    """Every rule is listed."""
     assert len(ALL_RULES) == 52
     assert set(_rules()) == ALL_RULES
 

@@ -50,6 +50,7 @@ def _no_listener_warning(caplog: pytest.LogCaptureFixture) -> None:
     assert "update listener" not in caplog.text
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_reauth_reloads_once(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -58,7 +59,7 @@ async def test_reauth_reloads_once(
     setups: list[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """A successful reauth reloads the entry once."""
     enswitch.password = "new password"
     enswitch.expire_tokens()
     await next_poll(hass, freezer)
@@ -81,6 +82,7 @@ async def test_reauth_of_an_entry_that_failed_to_set_up_reloads_once(
     setups: list[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Reauth of an entry that failed to set up reloads once."""
     enswitch.password = "new password"
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.SETUP_ERROR
@@ -101,6 +103,7 @@ async def test_reconfigure_reloads_once(
     setups: list[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A successful reconfigure reloads the entry once."""
     await setup_entry(hass, enswitch_entry)
     setups.clear()
     result = await enswitch_entry.start_reconfigure_flow(hass)
@@ -131,6 +134,7 @@ async def test_options_reload_once_when_they_change(
     change: Callable[[dict[str, object]], dict[str, object]],
     reloads: int,
 ) -> None:
+    """Options reload once when they change."""
     await setup_entry(hass, enswitch_entry)
     hass.config_entries.async_update_entry(enswitch_entry, options=OPTIONS)
     await hass.async_block_till_done()

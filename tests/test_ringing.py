@@ -23,7 +23,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.callwatch.const import CONF_CALL_EVENTS, EVENT_MISSED_CALL
 from custom_components.callwatch.poll_schedule import (
@@ -34,7 +33,7 @@ from custom_components.callwatch.poll_schedule import (
     RING_LIMIT,
 )
 
-from .conftest import next_poll, setup_entry
+from .conftest import TelecmiPushes, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, event_push
@@ -95,6 +94,7 @@ async def test_a_missed_call_is_announced_within_seconds(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """A missed call is announced within seconds."""
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     await _seconds(hass, freezer, 10)
@@ -118,6 +118,7 @@ async def test_found_at_once_when_the_provider_is_quick(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """Found at once when the provider is quick."""
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     enswitch.end_call(call_id)
@@ -156,6 +157,7 @@ async def test_requests_while_ringing_are_bounded(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """Requests while ringing are bounded."""
     await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 60)
@@ -170,6 +172,7 @@ async def test_an_answered_call_asks_nothing_more(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """An answered call asks nothing more."""
     call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 8)
@@ -190,13 +193,13 @@ async def test_an_answered_call_asks_nothing_more(
     assert 3 <= _count(enswitch, ACTIVE_LIST, mark) <= 4
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_outgoing_and_long_ringing_calls_do_not_lead(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """Outgoing and long ringing calls do not lead."""
     enswitch.start_call("+6490000001", "100", direction="out")
     await next_poll(hass, freezer)
     mark = len(enswitch.requests)
@@ -250,6 +253,7 @@ async def test_a_failing_quick_poll_falls_back_to_the_poll_interval(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """A failing quick poll falls back to the poll interval."""
     call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     enswitch.fault = FaultPlan(status=503)
     mark = len(enswitch.requests)
@@ -282,6 +286,7 @@ async def test_a_role_without_missed_calls_still_polls_quickly(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """A role without missed calls still polls quickly."""
     enswitch.missed_role = False
     call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     mark = len(enswitch.requests)
@@ -302,6 +307,7 @@ async def test_a_role_without_active_calls_polls_at_the_interval(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """A role without active calls polls at the interval."""
     await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     enswitch.active_role = False
     await _seconds(hass, freezer, 3)
@@ -317,6 +323,7 @@ async def test_the_interval_option_stays_the_idle_interval(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """The interval option stays the idle interval."""
     await setup_entry(hass, enswitch_entry, {CONF_SCAN_INTERVAL: 60})
     mark = len(enswitch.requests)
     await _seconds(hass, freezer, 120)
@@ -334,6 +341,7 @@ async def test_voipnow_rings_then_misses(
     voipnow: FakeVoipnow,
     voipnow_entry: MockConfigEntry,
 ) -> None:
+    """Voipnow rings then misses."""
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     await setup_entry(hass, voipnow_entry)
     started = time.time()
@@ -357,21 +365,21 @@ async def test_telecmi_is_not_polled_quickly(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
 ) -> None:
     """TeleCMI lists no live calls: a pushed ringing call changes nothing in polling."""
-    await setup_entry(hass, telecmi_entry)
-    client = await hass_client_no_auth()
     now: datetime = freezer()  # type: ignore[assignment]
     push = event_push(telecmi.app_id, "conv-1", "waiting", now.timestamp())
-    response = await client.post("/api/webhook/telecmi_webhook_id", json=push)
+    response = await telecmi_pushes.client.post(
+        "/api/webhook/telecmi_webhook_id", json=push
+    )
     assert response.status == 200
     mark = len(telecmi.requests)
     await _seconds(hass, freezer, 60)
     # Incoming and outgoing missed calls, once a poll interval.
     assert len(telecmi.requests) - mark == 4
-    assert telecmi_entry.runtime_data.schedule.ringing == 0
+    # The pushed call rings still, as a live call, and polling took no notice.
+    assert hass.states.get("sensor.telecmi_1111113_active_calls").state == "1"
 
 
 @pytest.mark.parametrize("seconds", [0, 1, 2])
@@ -382,6 +390,7 @@ async def test_quick_refreshes_stop_with_the_entry(
     enswitch_entry: MockConfigEntry,
     seconds: int,
 ) -> None:
+    """Quick refreshes stop with the entry."""
     await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     await _seconds(hass, freezer, seconds)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
@@ -396,6 +405,7 @@ async def test_no_quick_refresh_while_home_assistant_stops(
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
 ) -> None:
+    """No quick refresh while home assistant stops."""
     await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
     mark = len(enswitch.requests)
     hass.set_state(CoreState.stopping)

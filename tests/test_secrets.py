@@ -25,10 +25,7 @@ from custom_components.callwatch.const import CONF_API_URL, CONF_PROVIDER, DOMAI
 from custom_components.callwatch.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import setup_entry
-from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
-from .fakes.telecmi import FakeTelecmi
-from .fakes.voipnow import FakeVoipnow
 
 
 def _echo_secret(secret: str, status: int) -> Callable[[web.Request], Any]:
@@ -134,39 +131,23 @@ async def _scan(
     assert leaks == []
 
 
-async def test_enswitch_keeps_its_password(
+@pytest.mark.parametrize(
+    ("provider", "secret_field"),
+    [("enswitch", "password"), ("telecmi", "secret"), ("voipnow", "client_secret")],
+)
+async def test_provider_keeps_its_secret(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    provider: str,
+    provider_fake: Any,
+    config_entry: MockConfigEntry,
+    secret_field: str,
 ) -> None:
+    """No log line, exception, diagnostics, state or flow shows the secret or a token."""
     await _scan(
-        hass, hass_client, freezer, caplog, enswitch_entry, enswitch, "password"
+        hass, hass_client, freezer, caplog, config_entry, provider_fake, secret_field
     )
-
-
-async def test_telecmi_keeps_its_secret(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
-    telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-) -> None:
-    await _scan(hass, hass_client, freezer, caplog, telecmi_entry, telecmi, "secret")
-
-
-async def test_voipnow_keeps_its_secret_and_tokens(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
-    voipnow: FakeVoipnow,
-    voipnow_entry: MockConfigEntry,
-) -> None:
-    await _scan(
-        hass, hass_client, freezer, caplog, voipnow_entry, voipnow, "client_secret"
-    )
-    assert voipnow.tokens  # tokens were issued, and scanned for
+    if provider == "voipnow":
+        assert provider_fake.tokens  # tokens were issued, and scanned for

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,60 +14,34 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    snapshot_platform,
 )
-from syrupy.assertion import SnapshotAssertion
 
-from .conftest import next_poll, setup_entry
+from .conftest import SnapshotEntities, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 
 ACTIVE = "sensor.alice_pbx_example_com_active_calls"
 LATEST = "sensor.alice_pbx_example_com_latest_missed_caller"
 EVENT = "event.alice_pbx_example_com_missed_call"
-NOW = datetime.fromisoformat("2026-11-20T12:00:00+00:00")
 
 
-@pytest.mark.freeze_time(NOW)
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.EVENT, Platform.BUTTON])
-async def test_entities(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    monkeypatch: pytest.MonkeyPatch,
-    platform: Platform,
-) -> None:
-    monkeypatch.setattr("custom_components.callwatch.PLATFORMS", [platform])
-    answered = enswitch.start_call("+6491110000", "100", legs=3, callid="call-a")
-    enswitch.answer_call(answered)
-    enswitch.start_call("+6492220000", "200", callid="call-b")
-    now = NOW.timestamp()
-    enswitch.add_missed_call(
-        now - 3600,
-        "+6493330000",
-        callername="Carol",
-        dnumber="100",
-        uniqueid="1763636400.1",
-    )
-    enswitch.add_missed_call(now - 600, "+6494440000", dnumber="200")
-    await setup_entry(hass, enswitch_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, enswitch_entry.entry_id)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "enswitch_in_use")
+@pytest.mark.parametrize("init_integration", [Platform.SENSOR], indirect=True)
+async def test_entities(snapshot_entities: SnapshotEntities) -> None:
+    """The sensors' registry entries and states, from an account in use."""
+    await snapshot_entities()
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_active_calls_follow_the_calls(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """Active calls follow the calls."""
     assert hass.states.get(ACTIVE).state == "0"
     first = enswitch.start_call("+641", "100", legs=2)
     second = enswitch.start_call("+642", "100")
@@ -81,13 +55,13 @@ async def test_active_calls_follow_the_calls(
     assert hass.states.get(ACTIVE).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_latest_missed_caller(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """The latest missed caller shows the name, with the call in its attributes."""
     assert hass.states.get(LATEST).state == "unknown"
     when = freezer().timestamp() - 5
     enswitch.add_missed_call(when, "+6425550000", callername="Dan", dnumber="100")
@@ -100,8 +74,7 @@ async def test_latest_missed_caller(
     assert state.attributes["caller_name_source"] == "provider"
     assert state.attributes["called_number"] == "100"
     assert (
-        state.attributes["time"]
-        == datetime.fromtimestamp(int(when), NOW.tzinfo).isoformat()
+        state.attributes["time"] == datetime.fromtimestamp(int(when), UTC).isoformat()
     )
     # A field the provider did not fill is left out, not shown as null.
     assert "call_id" not in state.attributes
@@ -113,6 +86,7 @@ async def test_idle_polls_write_nothing(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Idle polls write nothing."""
     enswitch.start_call("+641", "100")
     enswitch.add_missed_call(freezer().timestamp() - 60, "+642")
     await setup_entry(hass, enswitch_entry)
@@ -142,6 +116,7 @@ async def test_unavailable_then_back(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A failed poll makes every entity unavailable; the next good one brings them back."""
     enswitch.add_missed_call(freezer().timestamp() - 60, "+642")
     await setup_entry(hass, enswitch_entry)
     enswitch.fault = FaultPlan(fault="html")

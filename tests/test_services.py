@@ -30,6 +30,7 @@ async def _list(hass: HomeAssistant, **data: Any) -> Any:
 async def test_list_missed_calls(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
+    """The list action returns the missed calls of the span asked, described."""
     now = NOW.timestamp()
     enswitch.add_missed_call(now - 3 * 86400, "+64threedays")
     enswitch.add_missed_call(
@@ -92,6 +93,7 @@ async def test_list_follows_the_entry_options(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """List follows the entry options."""
     enswitch_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         enswitch_entry, options={CONF_CALLED_NUMBERS: ["200"]}
@@ -124,6 +126,7 @@ async def test_list_rejects_bad_spans(
     data: dict[str, str],
     message: str,
 ) -> None:
+    """List rejects bad spans."""
     await setup_entry(hass, enswitch_entry)
     served = len(enswitch.requests)
     with pytest.raises(ServiceValidationError, match=message):
@@ -134,6 +137,7 @@ async def test_list_rejects_bad_spans(
 async def test_list_needs_a_loaded_callwatch_entry(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
+    """List needs a loaded callwatch entry."""
     await setup_entry(hass, enswitch_entry)
     with pytest.raises(ServiceValidationError, match="No Callwatch account has"):
         await _list(hass, config_entry_id="nonsense")
@@ -151,6 +155,7 @@ async def test_list_needs_a_loaded_callwatch_entry(
 async def test_list_reports_provider_errors(
     hass: HomeAssistant, enswitch: FakeEnswitch, enswitch_entry: MockConfigEntry
 ) -> None:
+    """List reports provider errors."""
     await setup_entry(hass, enswitch_entry)
     enswitch.fault = FaultPlan(fault="html")
     with pytest.raises(HomeAssistantError, match="Could not get the calls") as caught:

@@ -35,6 +35,7 @@ def _run(seed: int) -> list[tuple[int, int]]:
 
 
 def test_traffic_is_seeded_and_repeatable() -> None:
+    """Traffic is seeded and repeatable."""
     assert _run(4) == _run(4)
     assert _run(4) != _run(5)
     # Calls come and go, and some are missed.
@@ -44,6 +45,7 @@ def test_traffic_is_seeded_and_repeatable() -> None:
 
 
 async def test_control_api_and_mounted_fakes(socket_enabled: None) -> None:
+    """Control api and mounted fakes."""
     simulator = Simulator(seed=1)
     runner = await serve(simulator, "127.0.0.1", 0)
     port = runner.addresses[0][1]
@@ -74,6 +76,7 @@ async def test_control_api_and_mounted_fakes(socket_enabled: None) -> None:
 
 
 def test_calls_ring_for_a_while_and_missed_ones_are_recorded_late() -> None:
+    """Calls ring for a while and missed ones are recorded late."""
     simulator = Simulator(seed=7)
     seen: dict[int, SimulatedCall] = {}
     for second in range(3600):
@@ -99,6 +102,7 @@ def test_calls_ring_for_a_while_and_missed_ones_are_recorded_late() -> None:
 
 
 def test_a_missed_call_is_listed_only_once_recorded() -> None:
+    """A missed call is listed only once recorded."""
     simulator = Simulator(seed=1, arrivals=False)
     call = SimulatedCall(
         caller="+6421000001",
@@ -130,6 +134,7 @@ def test_a_missed_call_is_listed_only_once_recorded() -> None:
 
 
 def test_an_answered_call_is_talked_on_then_ends() -> None:
+    """An answered call is talked on then ends."""
     simulator = Simulator(seed=1, arrivals=False)
     call = SimulatedCall(
         caller="+6421000002",
@@ -153,6 +158,7 @@ def test_an_answered_call_is_talked_on_then_ends() -> None:
 
 
 def test_a_planned_day_is_seeded_busy_by_day_and_overlapping() -> None:
+    """A planned day is seeded busy by day and overlapping."""
     day = plan_day(3, T0)
     assert [call.starts_at for call in day] == [
         call.starts_at for call in plan_day(3, T0)
@@ -175,6 +181,7 @@ def _pushes(simulator: Simulator) -> list[tuple[str, str]]:
 
 
 def test_telecmi_pushes_as_chub_india_documents() -> None:
+    """Telecmi pushes as chub india documents."""
     simulator = Simulator(seed=1, arrivals=False)
     missed = SimulatedCall(
         caller="+6421000001",
@@ -225,6 +232,7 @@ def test_telecmi_pushes_as_chub_india_documents() -> None:
 async def test_telecmi_pushes_are_delivered_to_the_webhook(
     socket_enabled: None,
 ) -> None:
+    """Telecmi pushes are delivered to the webhook."""
     received: list[dict[str, Any]] = []
 
     async def webhook(request: web.Request) -> web.Response:

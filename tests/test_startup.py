@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.callwatch.announcer import storage_key
 from custom_components.callwatch.const import EVENT_MISSED_CALL
 
-from .conftest import next_poll, setup_entry
+from .conftest import next_poll
 from .fakes.enswitch import FakeEnswitch
 
 EVENT = "event.alice_pbx_example_com_missed_call"
@@ -57,6 +57,7 @@ async def _start(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await hass.async_block_till_done()
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_calls_found_during_start_up_wait_for_automations(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -64,7 +65,6 @@ async def test_calls_found_during_start_up_wait_for_automations(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Found by the first poll while starting; announced once it has started."""
-    await setup_entry(hass, enswitch_entry)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
     freezer.tick(timedelta(hours=2))
     now = freezer().timestamp()
@@ -106,6 +106,7 @@ async def test_calls_found_during_start_up_wait_for_automations(
     assert hass.states.get(WAITING).attributes["calls"] == waiting
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_restart_through_start_up_reaches_an_automation_once(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -114,7 +115,6 @@ async def test_a_restart_through_start_up_reaches_an_automation_once(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A second Home Assistant starts from what the first saved when it stopped."""
-    await setup_entry(hass, enswitch_entry)
     enswitch.add_missed_call(freezer().timestamp() - 5, "+6490000000", uniqueid="u0")
     await next_poll(hass, freezer)
     # Stopping Home Assistant saves what was announced; the second run starts from
@@ -161,6 +161,7 @@ async def test_a_restart_through_start_up_reaches_an_automation_once(
         await restarted.async_stop()
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_live_calls_found_during_start_up_are_not_catch_ups(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -168,7 +169,6 @@ async def test_live_calls_found_during_start_up_are_not_catch_ups(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A restart within the poll interval is no gap: its calls keep `catch_up: false`."""
-    await setup_entry(hass, enswitch_entry)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
     freezer.tick(timedelta(seconds=20))
     enswitch.add_missed_call(freezer().timestamp() - 5, "+6492220000", uniqueid="u2")
@@ -222,6 +222,7 @@ async def _restart(
 
 
 @pytest.mark.parametrize("how", ["stop", "power cut"])
+@pytest.mark.usefixtures("init_integration")
 async def test_calls_held_when_start_up_is_cut_short_are_announced_next_run(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -235,7 +236,6 @@ async def test_calls_held_when_start_up_is_cut_short_are_announced_next_run(
     A stop does not announce them (automations may no longer run while Home
     Assistant stops); a power cut after the state was saved cannot.
     """
-    await setup_entry(hass, enswitch_entry)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
     freezer.tick(timedelta(hours=2))
     now = freezer().timestamp()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import time
 from typing import Any
 
@@ -23,10 +22,9 @@ from custom_components.callwatch.providers import (
 )
 from custom_components.callwatch.providers.telecmi_push import parse_push
 
+from .conftest import HOUR, utc_now
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, Region, cdr_push, event_push
-
-HOUR = timedelta(hours=1)
 
 
 @pytest.fixture(params=["india", "global"])
@@ -35,30 +33,13 @@ def telecmi(request: pytest.FixtureRequest) -> FakeTelecmi:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def client(
-    telecmi: FakeTelecmi, telecmi_url: str, session: aiohttp.ClientSession
-) -> TelecmiClient:
-    return TelecmiClient(
-        telecmi.region,
-        str(telecmi.app_id),
-        telecmi.secret,
-        session=session,
-        api_url=telecmi_url,
-        request_timeout=2,
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+def client(telecmi_client: TelecmiClient) -> TelecmiClient:
+    """Return the client of the fake TeleCMI."""
+    return telecmi_client
 
 
 async def test_account(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
+    """The app is named and keyed by region and id; checking it asks one narrow listing."""
     account = await client.account()
     assert account.unique_id == f"{telecmi.region}_1111113"
     assert account.name == "TeleCMI 1111113"
@@ -71,6 +52,7 @@ async def test_account(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
 async def test_secret_travels_in_the_body_under_the_family_name(
     client: TelecmiClient, telecmi: FakeTelecmi
 ) -> None:
+    """Secret travels in the body under the family name."""
     await client.account()
     _, body = telecmi.requests[0]
     field = "token" if telecmi.region == "india" else "secret"
@@ -81,6 +63,7 @@ async def test_secret_travels_in_the_body_under_the_family_name(
 async def test_incoming_and_outgoing_missed_calls(
     client: TelecmiClient, telecmi: FakeTelecmi
 ) -> None:
+    """Incoming and outgoing missed calls."""
     now = time.time()
     telecmi.add_missed_call(
         now - 60, 919800000001, 918000000000, name="Asha", call_id="c-in"
@@ -89,7 +72,7 @@ async def test_incoming_and_outgoing_missed_calls(
         now - 30, "209_1111113", 919700000002, call_id="c-out"
     )
     telecmi.add_missed_call(now - 2 * 3600, 919800000009)
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert calls == [
         MissedCall(
             time=datetime.fromtimestamp(int((now - 60) * 1000) / 1000, UTC),
@@ -124,10 +107,11 @@ async def test_incoming_and_outgoing_missed_calls(
 async def test_every_page_is_followed(
     client: TelecmiClient, telecmi: FakeTelecmi
 ) -> None:
+    """Every page is followed."""
     now = time.time()
     for index in range(130):
         telecmi.add_missed_call(now - 1000 + index, 919800000000 + index)
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert len(calls) == 130
     assert len({call.call_id for call in calls}) == 130
     assert calls == sorted(calls, key=lambda call: call.time)
@@ -153,7 +137,7 @@ async def test_a_window_without_end_is_refused(
     telecmi.reply_override = endless
     monkeypatch.setattr(telecmi_module, "MAX_PAGES", 7)
     with pytest.raises(ProviderResponseError, match="more than"):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
     assert len(telecmi.requests) == 7
 
 
@@ -161,6 +145,7 @@ async def test_a_window_without_end_is_refused(
 async def test_wrong_secret(
     telecmi: FakeTelecmi, telecmi_url: str, session: aiohttp.ClientSession, status: int
 ) -> None:
+    """A wrong secret is an authentication error that does not show the secret."""
     telecmi.auth_status = status
     client = TelecmiClient(
         telecmi.region, "1111113", "wrong", session=session, api_url=telecmi_url
@@ -181,9 +166,10 @@ async def test_wrong_secret(
 async def test_http_errors(
     client: TelecmiClient, telecmi: FakeTelecmi, status: int, error: type[Exception]
 ) -> None:
+    """Each HTTP error status is its provider error."""
     telecmi.fault = FaultPlan(status=status)
     with pytest.raises(error):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
 
 
 @pytest.mark.parametrize(
@@ -198,15 +184,17 @@ async def test_http_errors(
 async def test_bad_replies(
     client: TelecmiClient, telecmi: FakeTelecmi, fault: str, error: type[Exception]
 ) -> None:
+    """Replies cut short or not JSON are their provider errors."""
     telecmi.fault = FaultPlan(fault=fault)  # type: ignore[arg-type]
     with pytest.raises(error):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
 
 
 async def test_slow_reply(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
+    """A reply slower than the timeout is a connection error saying so."""
     telecmi.fault = FaultPlan(delay=3, times=1)
     with pytest.raises(ProviderConnectionError, match="within 2 s"):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
 
 
 @pytest.mark.parametrize(
@@ -234,12 +222,14 @@ async def test_malformed_replies(
     error: type[Exception],
     message: str,
 ) -> None:
+    """A reply of the wrong shape is a response error saying what is wrong."""
+
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(body)
 
     telecmi.reply_override = reply
     with pytest.raises(error, match=message):
-        await client.missed_calls(_now() - HOUR, _now())
+        await client.missed_calls(utc_now() - HOUR, utc_now())
 
 
 @pytest.mark.parametrize("row", [{"from": "1"}, {"time": "²"}, {"time": "soon"}])
@@ -249,25 +239,28 @@ async def test_a_row_without_a_usable_time_is_skipped(
     caplog: pytest.LogCaptureFixture,
     row: dict[str, Any],
 ) -> None:
+    """A row without a usable time is skipped."""
     good = {"time": int(time.time() * 1000) - 60_000, "from": 919800000001}
 
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response({"total": 2, "cdr": [row, good]})
 
     telecmi.reply_override = reply
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     # The same reply answers the incoming and the outgoing listing.
     assert [call.caller_number for call in calls] == ["+919800000001"] * 2
     assert "TeleCMI: skipped a row of /missed without a usable 'time'" in caplog.text
 
 
 async def test_no_active_call_listing(client: TelecmiClient) -> None:
+    """No active call listing."""
     assert client.supports_active_calls is False
     with pytest.raises(NotImplementedError):
         await client.active_calls()
 
 
 def test_parse_live_event() -> None:
+    """A live event push is read into its call's state."""
     push = parse_push(event_push(1111113, "conv-1", "answered", 1763640000.5), "IN")
     assert push is not None
     assert (push.account_id, push.call_id, push.answered, push.ended) == (
@@ -319,9 +312,11 @@ def test_parse_missed_cdr(region: Region) -> None:
     ],
 )
 def test_parse_malformed_pushes(payload: Any) -> None:
+    """A push of the wrong shape is a response error."""
     with pytest.raises(ProviderResponseError):
         parse_push(payload)
 
 
 def test_parse_other_pushes() -> None:
+    """A push of another type is ignored."""
     assert parse_push({"type": "balance", "appid": 1}) is None

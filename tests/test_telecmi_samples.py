@@ -286,17 +286,20 @@ ROWS: dict[str, tuple[str | None, CallDirection, MissedCall]] = {
 
 
 def test_every_fixture_is_read() -> None:
+    """Every fixture is read."""
     assert {*PUSHES, *ROWS} == {path.name for path in FIXTURES.glob("*.json")}
 
 
 @pytest.mark.parametrize("name", sorted(PUSHES))
 def test_documented_push(name: str) -> None:
+    """Each push sample of TeleCMI's documentation is read as expected."""
     country, expected = PUSHES[name]
     assert _push(name, country) == expected
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_documented_row(name: str) -> None:
+    """Each listing row of TeleCMI's documentation is read as expected."""
     country, direction, expected = ROWS[name]
     [row] = _sample(name)["reply"]["cdr"]
     assert _missed_call(row, direction, country) == expected

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.callwatch.const import CONF_DIRECTIONS, EVENT_MISSED_CALL
 
-from .conftest import next_poll, setup_entry
+from .conftest import TelecmiPushes, next_poll, setup_entry
 from .fakes.telecmi import (
     FakeTelecmi,
     cdr_push,
@@ -63,8 +63,7 @@ def _callers(events: list[Any]) -> list[str | None]:
 async def test_india_record_without_a_called_number_is_one_call(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
     push_first: bool,
 ) -> None:
@@ -73,23 +72,22 @@ async def test_india_record_without_a_called_number_is_one_call(
     Needs the tracker's rule (core branch): a called number one side lacks does not
     split a call.
     """
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     rang = freezer().timestamp() - 150
     push = cdr_push(APP_ID, "5f0fc753", "missed", rang, from_=CALLER)
     assert "to" not in push
     assert "virtual_number" not in push
     if push_first:
-        await _push(client, push)
+        await telecmi_pushes.push(push)
     telecmi.add_missed_call(rang, CALLER, DID)
     await next_poll(hass, freezer)
     if not push_first:
-        await _push(client, push)
+        await telecmi_pushes.push(push)
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+919811111111"]
+    assert telecmi_pushes.callers() == ["+919811111111"]
     # The push knows no called number; the row does.
-    assert events[0].data["called_number"] == (None if push_first else "+918000000000")
+    assert telecmi_pushes.events[0].data["called_number"] == (
+        None if push_first else "+918000000000"
+    )
 
 
 @pytest.mark.parametrize("telecmi", ["global"], indirect=True)
@@ -97,18 +95,13 @@ async def test_india_record_without_a_called_number_is_one_call(
 async def test_a_record_stamped_after_the_wait_is_one_call(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
     waited: int,
 ) -> None:
     """Case 2: the record comes when the caller gave up; the row has when it rang."""
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     rang = freezer().timestamp() - waited - 5
-    await _push(
-        client,
+    await telecmi_pushes.push(
         cdr_push(
             APP_ID,
             "4d1f9521",
@@ -123,46 +116,39 @@ async def test_a_record_stamped_after_the_wait_is_one_call(
     telecmi.add_missed_call(rang, CALLER, DID)
     await next_poll(hass, freezer)
     await next_poll(hass, freezer)
-    assert _callers(events) == ["+919811111111"]
+    assert telecmi_pushes.callers() == ["+919811111111"]
     # The time is when it began ringing.
-    assert datetime.fromisoformat(events[0].data["time"]) == datetime.fromtimestamp(
-        int(rang * 1000) / 1000, UTC
-    )
+    assert datetime.fromisoformat(
+        telecmi_pushes.events[0].data["time"]
+    ) == datetime.fromtimestamp(int(rang * 1000) / 1000, UTC)
 
 
 @pytest.mark.parametrize("telecmi", ["global"], indirect=True)
 async def test_one_agent_missing_a_call_is_not_a_missed_call(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Case 3: agent 302 does not pick up, 204 answers: nothing was missed."""
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     now = freezer().timestamp()
-    await _push(
-        client,
+    await telecmi_pushes.push(
         event_push(APP_ID, "conv-1", "waiting", now, CALLER, DID, region="global"),
     )
-    await _push(
-        client,
+    await telecmi_pushes.push(
         leg_b_event_push(APP_ID, "conv-1", "ringing", now + 1, user="302_1111113"),
     )
-    await _push(
-        client, user_missed_cdr_push(APP_ID, "conv-1", now + 20, CALLER, "302_1111113")
+    await telecmi_pushes.push(
+        user_missed_cdr_push(APP_ID, "conv-1", now + 20, CALLER, "302_1111113")
     )
     # The call rings on: one agent's leg ending does not end it.
     assert hass.states.get(ACTIVE).state == "1"
-    await _push(client, leg_b_event_push(APP_ID, "conv-1", "answered", now + 22))
-    await _push(
-        client,
+    await telecmi_pushes.push(leg_b_event_push(APP_ID, "conv-1", "answered", now + 22))
+    await telecmi_pushes.push(
         cdr_push(APP_ID, "conv-1", "answered", now + 90, CALLER, DID, region="global"),
     )
     await next_poll(hass, freezer)
-    assert events == []
+    assert telecmi_pushes.events == []
     assert hass.states.get(ACTIVE).state == "0"
     assert hass.states.get(WAITING).state == "0"
 
@@ -276,65 +262,52 @@ async def test_live_calls_as_telecmi_pushes_them(
 
 
 async def test_the_older_record_without_an_app_id(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Case 6: TeleCMI's older records name no app: the entry's secret address does.
 
     A push that names another app is still refused.
     """
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     rang = freezer().timestamp() - 150
     push = old_missed_cdr_push("127c1480-ce5d-480a-a593", rang, 1401003355)
     assert "appid" not in push
     assert "app_id" not in push
-    await _push(client, push)
-    assert _callers(events) == ["+911401003355"]
-    assert events[0].data["call_id"] == "127c1480-ce5d-480a-a593"
-    await _push(client, push | {"appid": 2222223}, HTTPStatus.FORBIDDEN)
-    await _push(
-        client,
+    await telecmi_pushes.push(push)
+    assert telecmi_pushes.callers() == ["+911401003355"]
+    assert telecmi_pushes.events[0].data["call_id"] == "127c1480-ce5d-480a-a593"
+    await telecmi_pushes.push(push | {"appid": 2222223}, HTTPStatus.FORBIDDEN)
+    await telecmi_pushes.push(
         old_missed_cdr_push("other", rang, 1401003356) | {"app_id": 2222223},
         HTTPStatus.FORBIDDEN,
     )
-    assert len(events) == 1
+    assert len(telecmi_pushes.events) == 1
 
 
 @pytest.mark.parametrize("telecmi", ["india", "global"], indirect=True)
 async def test_voicemail_where_telecmi_tells(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Case 7: the event, the event entity and the waiting calls say it."""
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    client = await hass_client_no_auth()
     rang = freezer().timestamp() - 150
     region = telecmi.region
-    await _push(
-        client,
+    await telecmi_pushes.push(
         cdr_push(
             APP_ID, "vm-1", "missed", rang, CALLER, DID, region=region, voicemail=True
         ),
     )
-    await _push(
-        client,
+    await telecmi_pushes.push(
         cdr_push(APP_ID, "vm-2", "missed", rang + 60, 919822222222, DID, region=region),
     )
-    assert [event.data["voicemail"] for event in events] == [True, False]
+    assert [event.data["voicemail"] for event in telecmi_pushes.events] == [True, False]
     assert hass.states.get(EVENT).attributes["voicemail"] is False
     waiting = hass.states.get(WAITING).attributes["calls"]
     assert [call["voicemail"] for call in waiting] == [False, True]
     # A call only listed: TeleCMI's listings do not tell.
     telecmi.add_missed_call(freezer().timestamp() - 5, 919833333333, DID)
     await next_poll(hass, freezer)
-    assert events[-1].data["voicemail"] is None
+    assert telecmi_pushes.events[-1].data["voicemail"] is None
     assert hass.states.get(EVENT).attributes["voicemail"] is None

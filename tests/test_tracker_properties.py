@@ -482,6 +482,7 @@ def _check_counts(
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_every_call_is_announced_once(history: History) -> None:
+    """Every call is announced once."""
     check_history(history)
 
 
@@ -627,6 +628,7 @@ def test_a_call_listed_later_than_the_overlap_may_be_missed() -> None:
 
 
 def test_catch_up_stops_at_its_limit() -> None:
+    """Catch up stops at its limit."""
     tracker = MissedCallTracker()
     tracker.take_listing(T0, [], lambda _: True)
     now = T0 + CATCH_UP_LIMIT + timedelta(hours=2)
@@ -736,6 +738,7 @@ def test_rows_outside_the_window_are_left_to_their_windows() -> None:
     ],
 )
 def test_damaged_state_is_a_value_error(state: object) -> None:
+    """Damaged state is a value error."""
     with pytest.raises(ValueError):  # noqa: PT011 - every kind of damage is one error
         MissedCallTracker.from_dict(state)
 

@@ -5,18 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 import json
 from pathlib import Path
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import (
-    CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
-    CONF_HOST,
-    CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -25,100 +19,16 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.callwatch.const import (
     CONF_CALLED_NUMBERS,
-    CONF_EXTENSION,
-    CONF_PROVIDER,
     DOMAIN,
     EVENT_MISSED_CALL,
 )
 
 from .conftest import next_poll, setup_entry
-from .fakes.server import FaultPlan
 from .fakes.voipnow import FakeVoipnow
 
 ACTIVE = "sensor.callwatch_app_voipnow_example_com_active_calls"
 LATEST = "sensor.callwatch_app_voipnow_example_com_latest_missed_caller"
 VENDOR = Path(__file__).parent / "fixtures" / "vendor"
-
-
-def _form(voipnow: FakeVoipnow, url: str, secret: str | None = None) -> dict[str, Any]:
-    return {
-        CONF_HOST: url,
-        CONF_CLIENT_ID: voipnow.client_id,
-        CONF_CLIENT_SECRET: secret or voipnow.client_secret,
-        CONF_VERIFY_SSL: True,
-        CONF_EXTENSION: "@self",
-    }
-
-
-async def _voipnow_form(hass: HomeAssistant) -> str:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_PROVIDER: "voipnow"}
-    )
-    assert result["step_id"] == "voipnow"
-    return result["flow_id"]
-
-
-async def test_flow(
-    hass: HomeAssistant, voipnow: FakeVoipnow, voipnow_url: str
-) -> None:
-    flow_id = await _voipnow_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, _form(voipnow, voipnow_url)
-    )
-    await hass.async_block_till_done()
-    host = voipnow_url.removeprefix("http://")
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"callwatch-app@{host}"
-    assert result["data"] == {CONF_PROVIDER: "voipnow", **_form(voipnow, voipnow_url)}
-
-
-@pytest.mark.parametrize(
-    ("secret", "breakage", "errors"),
-    [
-        ("wrong", {}, {"base": "invalid_auth"}),
-        (None, {"forbidden": True}, {"base": "insufficient_permissions"}),
-        (None, {"fault": FaultPlan(fault="reset")}, {"base": "cannot_connect"}),
-        (None, {"fault": FaultPlan(fault="garbage")}, {"base": "invalid_response"}),
-    ],
-)
-async def test_flow_errors(
-    hass: HomeAssistant,
-    voipnow: FakeVoipnow,
-    voipnow_url: str,
-    secret: str | None,
-    breakage: dict[str, Any],
-    errors: dict[str, str],
-) -> None:
-    flow_id = await _voipnow_form(hass)
-    for name, value in breakage.items():
-        setattr(voipnow, name, value)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, _form(voipnow, voipnow_url, secret)
-    )
-    assert result["errors"] == errors
-    voipnow.forbidden = False
-    voipnow.fault = FaultPlan()
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, _form(voipnow, voipnow_url)
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-
-
-async def test_flow_same_app_twice(
-    hass: HomeAssistant,
-    voipnow: FakeVoipnow,
-    voipnow_url: str,
-    voipnow_entry: MockConfigEntry,
-) -> None:
-    voipnow_entry.add_to_hass(hass)
-    flow_id = await _voipnow_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, _form(voipnow, voipnow_url)
-    )
-    assert result["reason"] == "already_configured"
 
 
 async def test_entities_and_events(
@@ -127,6 +37,7 @@ async def test_entities_and_events(
     voipnow_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """VoipNow's calls reach the sensors and the missed-call event."""
     voipnow.start_call("021111", ["0003*210", "0003*211"])
     voipnow.add_history(freezer().timestamp() - 600, "029999", caller_name="Old")
     await setup_entry(hass, voipnow_entry)
@@ -152,6 +63,7 @@ async def test_reauth_with_a_new_secret(
     voipnow_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Reauth with a new secret."""
     await setup_entry(hass, voipnow_entry)
     voipnow.client_secret = "rotated-secret"
     voipnow.expire_tokens()

@@ -8,11 +8,12 @@ internet would.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -30,7 +31,7 @@ from custom_components.callwatch.const import (
 )
 
 from .conftest import next_poll, setup_entry
-from .fakes.server import FakeServer
+from .fakes.server import served
 from .fakes.voipnow import FakeVoipnow
 
 ACTIVE = "sensor.callwatch_app_voipnow_example_com_active_calls"
@@ -55,11 +56,9 @@ async def relay(
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", forward)
-    server = FakeServer(app)
-    url = await server.start()
-    await async_process_ha_core_config(hass, {"external_url": url})
-    yield url
-    await server.stop()
+    async with served(app) as url:
+        await async_process_ha_core_config(hass, {"external_url": url})
+        yield url
 
 
 def _registered(voipnow: FakeVoipnow) -> dict[str, list[str]]:
@@ -70,6 +69,18 @@ def _registered(voipnow: FakeVoipnow) -> dict[str, list[str]]:
     }
 
 
+@pytest.fixture
+def provider() -> str:
+    """Set up VoipNow entries here."""
+    return "voipnow"
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Set them up with Call Events on."""
+    return {CONF_CALL_EVENTS: True}
+
+
 async def test_a_missed_call_is_announced_at_once_and_once(
     hass: HomeAssistant,
     relay: str,
@@ -77,6 +88,7 @@ async def test_a_missed_call_is_announced_at_once_and_once(
     voipnow_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A missed call is announced at once and once."""
     hass.config.country = "NZ"
     assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     webhook_id = voipnow_entry.data[CONF_WEBHOOK_ID]
@@ -111,26 +123,26 @@ async def test_an_answered_call_is_no_missed_call(
     hass: HomeAssistant,
     relay: str,
     voipnow: FakeVoipnow,
-    voipnow_entry: MockConfigEntry,
+    announced: list[Event],
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    """An answered call is no missed call."""
     call = await voipnow.ring("021 555 0101")
     await voipnow.answer(call)
     await voipnow.hang_up(call)
     await hass.async_block_till_done()
     await next_poll(hass, freezer)
-    assert events == []
+    assert announced == []
 
 
+@pytest.mark.usefixtures("relay", "init_integration")
 async def test_unload_removes_the_registration(
     hass: HomeAssistant,
     relay: str,
     voipnow: FakeVoipnow,
     voipnow_entry: MockConfigEntry,
 ) -> None:
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    """Unload removes the registration."""
     assert _registered(voipnow)
     assert await hass.config_entries.async_unload(voipnow_entry.entry_id)
     assert _registered(voipnow) == {}
@@ -146,19 +158,20 @@ async def test_without_the_option_nothing_is_registered(
     voipnow: FakeVoipnow,
     voipnow_entry: MockConfigEntry,
 ) -> None:
+    """Without the option nothing is registered."""
     assert await setup_entry(hass, voipnow_entry, {})
     assert _registered(voipnow) == {}
     assert CONF_WEBHOOK_ID not in voipnow_entry.data
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_no_address_the_provider_can_reach_is_a_repair(
     hass: HomeAssistant,
     voipnow: FakeVoipnow,
-    voipnow_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    """No address the provider can reach is a repair."""
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
     assert issue.translation_key == "call_events_no_url"
@@ -177,6 +190,7 @@ async def test_a_refused_permission_is_a_repair_that_clears(
     voipnow_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
+    """A refused permission is a repair that clears."""
     voipnow.call_events_forbidden = True
     assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
@@ -190,6 +204,7 @@ async def test_a_refused_permission_is_a_repair_that_clears(
     assert _registered(voipnow)
 
 
+@pytest.mark.usefixtures("relay", "init_integration")
 async def test_a_push_for_another_extension_is_refused(
     hass: HomeAssistant,
     relay: str,
@@ -197,7 +212,7 @@ async def test_a_push_for_another_extension_is_refused(
     voipnow_entry: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    """A push for another extension is refused."""
     client = await hass_client_no_auth()
     response = await client.post(
         f"/api/webhook/{voipnow_entry.data[CONF_WEBHOOK_ID]}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 import time
 from typing import Any
@@ -24,36 +23,19 @@ from custom_components.callwatch.providers import (
 )
 from custom_components.callwatch.providers.voipnow import ZONE_SPREAD
 
+from .conftest import HOUR, utc_now
 from .fakes.server import FaultPlan
 from .fakes.voipnow import FakeVoipnow
 
-HOUR = timedelta(hours=1)
-
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def client(
-    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
-) -> VoipnowClient:
-    return VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        request_timeout=2,
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+def client(voipnow_client: VoipnowClient) -> VoipnowClient:
+    """Return the client of the fake Voipnow."""
+    return voipnow_client
 
 
 async def test_account(client: VoipnowClient, voipnow_url: str) -> None:
+    """The app is named and keyed by client id and host."""
     account = await client.account()
     host = voipnow_url.removeprefix("http://")
     assert account.name == f"callwatch-app@{host}"
@@ -63,9 +45,10 @@ async def test_account(client: VoipnowClient, voipnow_url: str) -> None:
 async def test_token_request_and_reuse(
     client: VoipnowClient, voipnow: FakeVoipnow, voipnow_url: str
 ) -> None:
+    """Token request and reuse."""
     await client.active_calls()
     await client.active_calls()
-    await client.missed_calls(_now() - HOUR, _now())
+    await client.missed_calls(utc_now() - HOUR, utc_now())
     assert voipnow.token_requests == 1
     _, form = voipnow.requests[0]
     assert form == {
@@ -83,6 +66,7 @@ async def test_token_request_and_reuse(
 async def test_token_fetched_again_near_expiry(
     client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Token fetched again near expiry."""
     voipnow.expires_in = 61  # one second past the safety margin
     await client.active_calls()
     clock = time.monotonic() + 2
@@ -94,6 +78,7 @@ async def test_token_fetched_again_near_expiry(
 async def test_revoked_token_is_replaced_once(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
+    """Revoked token is replaced once."""
     await client.active_calls()
     voipnow.expire_tokens()
     assert await client.active_calls() == []
@@ -103,6 +88,7 @@ async def test_revoked_token_is_replaced_once(
 async def test_token_refused_twice_is_an_auth_error(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
+    """Token refused twice is an auth error."""
     voipnow.expires_in = -100  # every token is born expired
     with pytest.raises(ProviderAuthenticationError, match="refused the app's token"):
         await client.active_calls()
@@ -112,6 +98,7 @@ async def test_token_refused_twice_is_an_auth_error(
 async def test_wrong_secret(
     voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
 ) -> None:
+    """A wrong secret is an authentication error that does not show the secret."""
     client = VoipnowClient(
         voipnow_url, voipnow.client_id, "wrong-secret", session=session
     )
@@ -130,6 +117,7 @@ async def test_active_calls_count_calls_not_views(
     caller_key: str,
     numbers_as_int: bool,
 ) -> None:
+    """Active calls count calls not views."""
     voipnow.entry_as_object = entry_as_object
     voipnow.caller_key = caller_key
     voipnow.numbers_as_int = numbers_as_int
@@ -150,6 +138,7 @@ async def test_active_calls_count_calls_not_views(
 async def test_active_calls_are_paged(
     client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Active calls are paged."""
     monkeypatch.setattr(voipnow_uapi, "PAGE_SIZE", 3)
     for index in range(8):
         voipnow.start_call(f"02100000{index:02d}", ["0003*210"])
@@ -163,6 +152,7 @@ async def test_active_calls_are_paged(
 async def test_paging_has_a_bound(
     client: VoipnowClient, voipnow: FakeVoipnow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Paging has a bound."""
     monkeypatch.setattr(voipnow_uapi, "PAGE_SIZE", 2)
     monkeypatch.setattr(voipnow_uapi, "MAX_START_INDEX", 4)
     for index in range(7):
@@ -174,6 +164,7 @@ async def test_paging_has_a_bound(
 async def test_one_extension(
     voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
 ) -> None:
+    """With one extension watched, only its calls are listed."""
     client = VoipnowClient(
         voipnow_url,
         voipnow.client_id,
@@ -188,7 +179,8 @@ async def test_one_extension(
     voipnow.add_history(now - 60, "031", "0003*210")
     voipnow.add_history(now - 30, "032", "0003*211")
     assert [
-        call.caller_number for call in await client.missed_calls(_now() - HOUR, _now())
+        call.caller_number
+        for call in await client.missed_calls(utc_now() - HOUR, utc_now())
     ] == ["032"]
     assert (await client.account()).name.endswith("(0003*211)")
 
@@ -196,13 +188,14 @@ async def test_one_extension(
 async def test_missed_calls_are_unanswered_incoming(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
+    """Missed calls are unanswered incoming."""
     now = time.time()
     voipnow.add_history(now - 120, "0211111111", caller_name="Wiremu")
     voipnow.add_history(now - 90, "0222222222", disposition=0)  # answered
     voipnow.add_history(now - 60, "0233333333", flow=4)  # outgoing
     voipnow.add_history(now - 30, "0244444444", disposition="NO ANSWER")
     voipnow.add_history(now - 7200, "0255555555")  # outside the window
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert [call.caller_number for call in calls] == ["0211111111"]
     assert calls[0] == MissedCall(
         time=datetime.fromtimestamp(int(now - 120), UTC),
@@ -226,11 +219,13 @@ async def test_missed_calls_are_unanswered_incoming(
 
 
 async def test_no_calls_is_204(client: VoipnowClient) -> None:
+    """No calls is 204."""
     assert await client.active_calls() == []
-    assert await client.missed_calls(_now() - HOUR, _now()) == []
+    assert await client.missed_calls(utc_now() - HOUR, utc_now()) == []
 
 
 async def test_forbidden(client: VoipnowClient, voipnow: FakeVoipnow) -> None:
+    """A refused listing is a permission error."""
     voipnow.forbidden = True
     with pytest.raises(ProviderPermissionError, match="forbidden"):
         await client.active_calls()
@@ -252,6 +247,7 @@ async def test_faults(
     fault: FaultPlan,
     error: type[Exception],
 ) -> None:
+    """Each HTTP fault is its provider error."""
     voipnow.fault = fault
     with pytest.raises(error):
         await client.active_calls()
@@ -272,6 +268,8 @@ async def test_faults(
 async def test_malformed_replies(
     client: VoipnowClient, voipnow: FakeVoipnow, body: Any, status: int, message: str
 ) -> None:
+    """A reply of the wrong shape is a response error saying what is wrong."""
+
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(body, status=status)
 
@@ -283,6 +281,8 @@ async def test_malformed_replies(
 async def test_phone_call_without_an_id_is_skipped(
     client: VoipnowClient, voipnow: FakeVoipnow, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Phone call without an id is skipped."""
+
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(
             {"entry": [{"phoneCallView": []}, {"id": "b"}], "totalResults": 2}
@@ -299,7 +299,8 @@ async def test_phone_call_without_an_id_is_skipped(
 async def test_missed_call_without_time_is_skipped(
     client: VoipnowClient, voipnow: FakeVoipnow, caplog: pytest.LogCaptureFixture
 ) -> None:
-    good = _now() - timedelta(minutes=5)
+    """Missed call without time is skipped."""
+    good = utc_now() - timedelta(minutes=5)
 
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(
@@ -318,7 +319,7 @@ async def test_missed_call_without_time_is_skipped(
         )
 
     voipnow.reply_override = reply
-    calls = await client.missed_calls(_now() - HOUR, _now())
+    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert [call.call_id for call in calls] == ["b"]
     assert (
         "VoipNow: skipped a row of uapi/cdr/@me without a usable 'startDate'"
@@ -343,6 +344,8 @@ async def test_token_endpoint_errors(
     error: type[Exception],
     message: str,
 ) -> None:
+    """Each error of the token endpoint is its provider error."""
+
     async def token(request: web.Request) -> web.Response:
         return web.json_response(body, status=status)
 
@@ -374,7 +377,7 @@ async def test_the_widened_history_window_costs_a_page_more(
     for index in range(400):
         voipnow.add_history(now - 3600 - index * 180, f"0210{index:06d}")
     voipnow.add_history(now - 30, "0299999999")
-    calls = await client.missed_calls(_now() - timedelta(minutes=20), _now())
+    calls = await client.missed_calls(utc_now() - timedelta(minutes=20), utc_now())
     assert [call.caller_number for call in calls] == ["0299999999"]
     pages = [query for path, query in voipnow.requests if path.startswith("/uapi/cdr")]
     assert all(query["sortOrder"] == "descending" for query in pages)
@@ -394,5 +397,5 @@ async def test_a_history_row_stamped_in_the_server_zone(
     now = time.time()
     row = voipnow.add_history(now - 30, "0211111111")
     assert row["startDate"].endswith("+13:00")
-    [call] = await client.missed_calls(_now() - HOUR, _now())
+    [call] = await client.missed_calls(utc_now() - HOUR, utc_now())
     assert call.time == datetime.fromtimestamp(int(now - 30), UTC)

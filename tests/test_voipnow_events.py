@@ -29,7 +29,7 @@ from custom_components.callwatch.providers.voipnow_push import (
     parse_call_event,
 )
 
-from .fakes.server import FakeServer, FaultPlan
+from .fakes.server import FaultPlan, served
 from .fakes.voipnow import (
     ANSWER_IN,
     DIAL_IN,
@@ -54,27 +54,14 @@ class Receiver:
         return [client.parse_push(params, NOW) for _, params in self.received]
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 HOOK = "https://home.example.com/api/webhook/voipnow_hook"
 
 
 @pytest.fixture
-def client(
-    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
-) -> VoipnowClient:
-    return VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        country="NZ",
-        request_timeout=2,
-    )
+def client(voipnow_client: VoipnowClient) -> VoipnowClient:
+    """Return the client of the fake VoipNow, reading numbers as New Zealand's."""
+    voipnow_client.country = "NZ"
+    return voipnow_client
 
 
 @pytest.fixture
@@ -92,11 +79,9 @@ async def receiver(socket_enabled: None) -> AsyncIterator[Receiver]:
 
     app = web.Application()
     app.router.add_route("*", "/api/webhook/{webhook_id}", receive)
-    server = FakeServer(app)
-    base = await server.start()
-    receiver.url = f"{base}/api/webhook/{WEBHOOK_ID}"
-    yield receiver
-    await server.stop()
+    async with served(app) as base:
+        receiver.url = f"{base}/api/webhook/{WEBHOOK_ID}"
+        yield receiver
 
 
 def _event_posts(voipnow: FakeVoipnow) -> list[str]:
@@ -109,6 +94,7 @@ def _event_posts(voipnow: FakeVoipnow) -> list[str]:
 async def test_register_on_every_extension_of_the_user(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Register on every extension of the user."""
     registration = await client.register_call_events(receiver.url)
 
     items = registration.split()
@@ -138,6 +124,7 @@ async def test_register_on_the_watched_extension_only(
     session: aiohttp.ClientSession,
     receiver: Receiver,
 ) -> None:
+    """Register on the watched extension only."""
     client = VoipnowClient(
         voipnow_url,
         voipnow.client_id,
@@ -156,6 +143,7 @@ async def test_register_on_the_watched_extension_only(
 async def test_register_is_idempotent(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Registering again posts nothing new and returns the same registrations."""
     first = await client.register_call_events(receiver.url)
     posts = len(_event_posts(voipnow))
     second = await client.register_call_events(receiver.url)
@@ -209,6 +197,7 @@ async def test_register_reads_the_new_id_from_any_reply(
     receiver: Receiver,
     create_reply: Any,
 ) -> None:
+    """Register reads the new id from any reply."""
     voipnow.create_reply = create_reply
     registration = await client.register_call_events(receiver.url)
     registered = {
@@ -222,6 +211,7 @@ async def test_register_reads_the_new_id_from_any_reply(
 async def test_register_refuses_too_many_extensions(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Register refuses too many extensions."""
     voipnow.extensions = [f"0003*{number}" for number in range(100, 151)]
     with pytest.raises(ProviderResponseError, match="at most 50"):
         await client.register_call_events(receiver.url)
@@ -231,6 +221,7 @@ async def test_register_refuses_too_many_extensions(
 async def test_register_without_extensions(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Register without extensions."""
     voipnow.extensions = []
     with pytest.raises(ProviderResponseError, match="no phone extensions"):
         await client.register_call_events(receiver.url)
@@ -272,6 +263,7 @@ async def test_unknown_extension_is_refused(
     session: aiohttp.ClientSession,
     receiver: Receiver,
 ) -> None:
+    """Unknown extension is refused."""
     client = VoipnowClient(
         voipnow_url,
         voipnow.client_id,
@@ -289,6 +281,7 @@ async def test_unknown_extension_is_refused(
 async def test_a_url_voipnow_cannot_call_is_refused(
     client: VoipnowClient, voipnow: FakeVoipnow, url: str
 ) -> None:
+    """A url voipnow cannot call is refused."""
     with pytest.raises(ValueError, match="http|URL|IPv6"):
         await client.register_call_events(url)
     assert voipnow.requests == []
@@ -330,6 +323,7 @@ async def test_listed_events_it_cannot_use(
 async def test_permission_refused(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Permission refused."""
     voipnow.call_events_forbidden = True
     with pytest.raises(ProviderPermissionError, match="forbidden"):
         await client.register_call_events(receiver.url)
@@ -356,6 +350,7 @@ async def test_a_forbidden_error_code_is_a_permission_error(
 async def test_token_refused(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Token refused."""
     voipnow.expires_in = -100  # every token is born expired
     with pytest.raises(ProviderAuthenticationError):
         await client.register_call_events(receiver.url)
@@ -412,6 +407,7 @@ async def test_secrets_never_in_error_texts(
 async def test_remove_deletes_what_was_registered(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Remove deletes what was registered."""
     other = voipnow.add_call_event("0003*211", DIAL_IN, "https://crm.example.com/hook")
     registration = await client.register_call_events(receiver.url)
     await client.remove_call_events(registration)
@@ -434,6 +430,8 @@ async def test_remove_what_is_gone_already(
 async def test_remove_tolerates_404(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
+    """Remove tolerates 404."""
+
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(
             {"error": {"code": "not_found", "message": "No such event"}}, status=404
@@ -446,6 +444,8 @@ async def test_remove_tolerates_404(
 async def test_remove_reports_other_errors(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
+    """Remove reports other errors."""
+
     async def reply(request: web.Request) -> web.StreamResponse:
         return web.json_response(
             {"error": {"code": "internal_server_error", "message": "Oops"}}, status=500
@@ -464,11 +464,13 @@ async def test_remove_reports_other_errors(
 async def test_remove_refuses_what_is_no_registration(
     client: VoipnowClient, registration: str
 ) -> None:
+    """Remove refuses what is no registration."""
     with pytest.raises(ValueError, match="Not a VoipNow Call Events registration"):
         await client.remove_call_events(registration)
 
 
 async def test_remove_nothing(client: VoipnowClient, voipnow: FakeVoipnow) -> None:
+    """Remove nothing."""
     await client.remove_call_events("")
     assert voipnow.token_requests == 0
 
@@ -527,6 +529,7 @@ async def test_fake_refuses_as_documented(
     body: Any,
     code: str,
 ) -> None:
+    """Fake refuses as documented."""
     token = await _token(voipnow, voipnow_url, session)
     async with session.request(
         method,
@@ -625,6 +628,7 @@ def _marked(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_ringing_incoming_call() -> None:
+    """Ringing incoming call."""
     push = _parse(_marked("dial-in", _incoming(CallStatus="CALLING")))
     assert push == CallPush(
         account_id="0003*210",
@@ -638,12 +642,14 @@ def test_ringing_incoming_call() -> None:
 
 
 def test_answered_incoming_call() -> None:
+    """Answered incoming call."""
     push = _parse(_marked("answer-in", _incoming(CallStatus="ANSWER")))
     assert push is not None
     assert (push.answered, push.ended, push.missed_call) == (True, False, None)
 
 
 def test_unanswered_incoming_call_is_missed() -> None:
+    """Unanswered incoming call is missed."""
     push = _parse(_marked("hangup", _incoming(CallStatus="NOANSWER")))
     assert push is not None
     assert (push.answered, push.ended) == (False, True)
@@ -660,6 +666,7 @@ def test_unanswered_incoming_call_is_missed() -> None:
 
 
 def test_answered_call_hanging_up_is_not_missed() -> None:
+    """Answered call hanging up is not missed."""
     push = _parse(_marked("hangup", _incoming(CallStatus="ANSWER")))
     assert push is not None
     assert (push.answered, push.ended, push.missed_call) == (True, True, None)
@@ -680,6 +687,7 @@ def test_answered_call_hanging_up_is_not_missed() -> None:
     ],
 )
 def test_hangup_statuses(status: str, missed: bool) -> None:
+    """Hangup statuses."""
     push = _parse(_marked("hangup", _incoming(CallStatus=status)))
     assert push is not None
     assert push.ended
@@ -713,10 +721,12 @@ def test_callbacks_without_our_marker(
 
 
 def test_undocumented_status_without_marker_is_ignored() -> None:
+    """Undocumented status without marker is ignored."""
     assert _parse(_incoming(CallStatus="PARKED")) is None
 
 
 def test_outgoing_call() -> None:
+    """Outgoing call."""
     ringing = _parse(_marked("dial-out", _outgoing(CallStatus="CALLING")))
     answered = _parse(_marked("answer-out", _outgoing(CallStatus="ANSWER")))
     unanswered = _parse(_marked("hangup", _outgoing(CallStatus="NOANSWER")))
@@ -738,6 +748,7 @@ def test_outgoing_call() -> None:
 
 
 def test_direction_from_the_marker_when_callflow_is_missing() -> None:
+    """Direction from the marker when callflow is missing."""
     params = _outgoing(CallStatus="CALLING")
     del params["CallFlow"]
     push = _parse(_marked("dial-out", params))
@@ -754,6 +765,7 @@ def test_direction_from_the_marker_when_callflow_is_missing() -> None:
     ],
 )
 def test_parameter_names_in_any_case(rename: Callable[[str], str]) -> None:
+    """Parameter names in any case."""
     params = {
         rename(key): value for key, value in _incoming(CallStatus="NOANSWER").items()
     }
@@ -792,6 +804,7 @@ def test_json_numbers_and_query_lists() -> None:
 
 @pytest.mark.parametrize("caller", ["anonymous", "Anonymous", "", None])
 def test_withheld_caller(caller: str | None) -> None:
+    """Withheld caller."""
     params = _incoming(CallStatus="NOANSWER", CallerIDName="Anonymous")
     if caller is None:
         del params["CallerIDNum"]
@@ -820,6 +833,7 @@ def test_withheld_caller(caller: str | None) -> None:
     ],
 )
 def test_caller_name_only_when_it_is_a_name(name: str, expected: str | None) -> None:
+    """Caller name only when it is a name."""
     push = _parse(
         _marked("hangup", _incoming(CallStatus="NOANSWER", CallerIDName=name))
     )
@@ -849,11 +863,13 @@ def test_caller_name_only_when_it_is_a_name(name: str, expected: str | None) -> 
     ],
 )
 def test_malformed_callbacks(payload: Any, message: str) -> None:
+    """Malformed callbacks."""
     with pytest.raises(ProviderResponseError, match=message):
         parse_call_event(payload, NOW)
 
 
 async def test_parse_push_uses_the_time_of_arrival(client: VoipnowClient) -> None:
+    """Parse push uses the time of arrival."""
     before = datetime.now(UTC)
     push = client.parse_push(_incoming(CallStatus="CALLING"))
     assert push is not None
@@ -882,6 +898,7 @@ async def test_callbacks_for_other_extensions_are_not_ours(
 def test_clients_are_pushing_providers(
     client: VoipnowClient, session: aiohttp.ClientSession
 ) -> None:
+    """Clients are pushing providers."""
     telecmi = TelecmiClient("india", "1111113", "secret", session=session)
     assert isinstance(client, CallEventsProvider)
     assert isinstance(telecmi, PushingProvider)
@@ -897,6 +914,7 @@ def test_clients_are_pushing_providers(
 async def test_end_to_end_missed_call(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """End to end missed call."""
     await client.register_call_events(receiver.url)
     call_id = await voipnow.ring("0211234567", "0003*211", caller_name="Aroha Ngata")
     await voipnow.hang_up(call_id)
@@ -943,6 +961,7 @@ async def test_end_to_end_missed_call(
 async def test_end_to_end_answered_and_outgoing_calls(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """End to end answered and outgoing calls."""
     await client.register_call_events(receiver.url)
     incoming = await voipnow.ring("0211234567", did="094561234")
     await voipnow.answer(incoming)
@@ -997,6 +1016,7 @@ async def test_end_to_end_by_get_without_marker(
 async def test_unreachable_receiver_is_recorded(
     voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Unreachable receiver is recorded."""
     voipnow.add_call_event("0003*210", DIAL_IN, "http://127.0.0.1:9/nobody")
     [delivery] = await voipnow.deliver("0003*210", DIAL_IN, {"CallID": "1"})
     assert delivery.status is None
@@ -1005,6 +1025,7 @@ async def test_unreachable_receiver_is_recorded(
 async def test_nothing_arrives_after_removal(
     client: VoipnowClient, voipnow: FakeVoipnow, receiver: Receiver
 ) -> None:
+    """Nothing arrives after removal."""
     registration = await client.register_call_events(receiver.url)
     await client.remove_call_events(registration)
     await voipnow.hang_up(await voipnow.ring("0211234567"))
@@ -1012,6 +1033,7 @@ async def test_nothing_arrives_after_removal(
 
 
 def test_module_constants_are_the_documented_types() -> None:
+    """Module constants are the documented types."""
     assert sorted(voipnow_push.EVENT_TYPES) == sorted(EVENT_TYPES)
 
 
@@ -1105,6 +1127,7 @@ async def test_a_ring_group_answered_elsewhere_is_not_missed(
 
 
 async def test_the_memory_of_calls_is_bounded_in_time(client: VoipnowClient) -> None:
+    """The memory of calls is bounded in time."""
     client.parse_push(_marked("answer-in", _incoming(CallStatus="ANSWER")), NOW)
     later = NOW + timedelta(hours=5)
     push = client.parse_push(_marked("hangup", _incoming(CallStatus="NOANSWER")), later)

@@ -39,6 +39,7 @@ def test_a_documented_hangup_is_a_missed_call_to_the_extension() -> None:
 
 
 def test_a_documented_dial_in_rings_the_extension() -> None:
+    """A documented dial in rings the extension."""
     push = parse_call_event(CALL_EVENTS["dial_in"], NOW, "NZ")
     assert push is not None
     assert (push.answered, push.ended, push.missed_call) == (False, False, None)

@@ -55,6 +55,7 @@ async def test_missed_calls_today(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Today's count survives a reload and starts again at local midnight, unpolled."""
     await setup_entry(hass, enswitch_entry, {CONF_SCAN_INTERVAL: 3600})
     state = hass.states.get(TODAY)
     assert state.state == "0"
@@ -89,6 +90,7 @@ async def test_missed_calls_today_counts_what_the_options_let_through(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Missed calls today counts what the options let through."""
     await setup_entry(
         hass, enswitch_entry, {CONF_DIRECTIONS: ["inbound"], "called_numbers": ["200"]}
     )
@@ -106,6 +108,7 @@ async def test_waiting_calls_and_dealing_with_them(
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Waiting calls and dealing with them."""
     hass.config.country = "NZ"
     await setup_entry(hass, enswitch_entry)
     await _miss(
@@ -197,6 +200,7 @@ async def test_waiting_calls_show_numbers_as_people_write_them(
 async def test_acknowledging_needs_a_loaded_account(
     hass: HomeAssistant, enswitch_entry: MockConfigEntry
 ) -> None:
+    """Acknowledging needs a loaded account."""
     await setup_entry(hass, enswitch_entry)
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
@@ -207,13 +211,13 @@ async def test_acknowledging_needs_a_loaded_account(
         )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_waiting_list_is_bounded(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """The waiting list is bounded."""
     callers = [f"+64900{index:05d}" for index in range(MAX_WAITING + 5)]
     await _miss(hass, enswitch, freezer, *callers)
     state = hass.states.get(WAITING)
@@ -222,14 +226,13 @@ async def test_the_waiting_list_is_bounded(
     assert shown == callers[::-1][:20]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_calling_back_deals_with_a_caller(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An outgoing call to a waiting caller's number: that caller is dealt with."""
-    await setup_entry(hass, enswitch_entry)
     await _miss(hass, enswitch, freezer, "+6491110000", "+6492220000", "+6491110000")
     assert hass.states.get(WAITING).state == "3"
     # An incoming call from the caller is not calling back.
@@ -258,13 +261,13 @@ async def test_calling_back_deals_with_a_caller(
     ]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_workflow_entities_follow_the_role(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """Workflow entities follow the role."""
     enswitch.missed_role = False
     await next_poll(hass, freezer)
     for entity_id in (TODAY, WAITING, BUTTON):
@@ -272,13 +275,14 @@ async def test_workflow_entities_follow_the_role(
     assert hass.states.get(ACTIVE).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_waiting_list_is_in_the_diagnostics_redacted(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await setup_entry(hass, enswitch_entry)
+    """The waiting list is in the diagnostics redacted."""
     await _miss(hass, enswitch, freezer, "+6491110000")
     diagnostics: dict[str, Any] = await async_get_config_entry_diagnostics(
         hass, enswitch_entry

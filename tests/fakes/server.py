@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -114,3 +115,13 @@ class FakeServer:
     async def stop(self) -> None:
         """Stop serving and close every connection."""
         await self._runner.cleanup()
+
+
+@asynccontextmanager
+async def served(app: web.Application) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 while the block runs; give its base URL."""
+    server = FakeServer(app)
+    try:
+        yield await server.start()
+    finally:
+        await server.stop()
