@@ -987,3 +987,41 @@ def test_a_clock_ahead_then_set_back_loses_what_it_skipped() -> None:
         window = tracker.window(now)
         listed = [call] if window.start <= call.time < window.end else []
         assert tracker.take_listing(now, listed, lambda _: True) == []
+
+
+def test_a_new_country_does_not_hide_a_look_alike_to_a_watched_number() -> None:
+    """A row new after the country changed is the one whose called number is new.
+
+    Two calls without an id from one caller in one second, JSON integers: the one to
+    an unwatched line is listed first (India), the one to the watched line a poll
+    later, read with Great Britain (`918000000000`, not `+918000000000`). Told apart
+    by count alone, the listing's last row was taken for the new one: the unwatched
+    call's, so the watched call was never announced.
+    """
+    counts = _filter(all_lines=False)
+
+    def row(line: str) -> dict[str, Any]:
+        return {"time": T0_MS, "from": 919800000001, "to": int(f"91{line}")}
+
+    tracker = MissedCallTracker()
+    tracker.take_listing(T0, _read_listing([row("8000000001")], "IN"), counts)
+    rows = [row(WATCHED_LINE), row("8000000001")]
+    now = T0 + timedelta(seconds=1)
+    new = tracker.take_listing(now, _read_listing(rows, "GB"), counts)
+    assert [_digits(call.called_number) for call in new] == [WATCHED_LINE]
+    now += timedelta(seconds=1)
+    assert tracker.take_listing(now, _read_listing(rows, "IN"), counts) == []
+
+
+def test_a_national_called_number_read_with_a_new_country_is_known() -> None:
+    """`08000000001` read in India then in Great Britain is one known row's number."""
+    counts = _filter(all_lines=False)
+
+    def row(called: str) -> MissedCall:
+        return MissedCall(time=T0, caller_number="+919800000001", called_number=called)
+
+    tracker = MissedCallTracker()
+    tracker.take_listing(T0, [row("+918000000001")], counts)
+    rows = [row("+448000000000"), row("+448000000001")]
+    new = tracker.take_listing(T0 + timedelta(seconds=1), rows, counts)
+    assert [call.called_number for call in new] == ["+448000000000"]

@@ -54,7 +54,7 @@ from .missed_call_record import (
     read_state,
     write_state,
 )
-from .providers import CallDirection, MissedCall
+from .providers import CallDirection, MissedCall, country_free_digits
 
 OVERLAP = timedelta(minutes=15)
 CLOCK_MARGIN = timedelta(minutes=5)
@@ -67,6 +67,8 @@ PAIRING_SEARCH_LIMIT = 64
 # Calls found but not yet announced (Home Assistant still starting) kept, and saved, at
 # most: beyond this the oldest are dropped, with a warning.
 MAX_HELD = 1000
+# `country_free_digits` gives at least this many: called numbers that may be one end alike.
+_SHORTEST_DIGITS = 6
 
 type Counts = Callable[[MissedCall], bool]
 type _Caller = tuple[CallDirection, str | None]
@@ -400,22 +402,45 @@ def _unknown(group: list[MissedCall], known: list[KnownCall]) -> list[MissedCall
     """Return the rows of a key not yet known, by count: one known row is one row.
 
     Rows without an id that share a key are told apart by their called number where
-    it is the same as a known row's (it is not in the key: a country reads it).
+    it is the same as a known row's (it is not in the key: a country reads it), then
+    where it may be the same read with another country, as the country may have
+    changed since the known row was read. Only the rows left are told apart by count.
     """
     if not known:
         return group
     if len(group) <= len(known):
         return []
     left = Counter(item.call.called_number for item in known)
-    matched = 0
     unmatched = []
     for call in group:
         if left[call.called_number] > 0:
             left[call.called_number] -= 1
-            matched += 1
         else:
             unmatched.append(call)
-    return unmatched[len(known) - matched :]
+    left_by_digits: dict[str, list[str]] = {}
+    for number in left.elements():
+        if number is not None and (digits := country_free_digits(number)):
+            left_by_digits.setdefault(digits[-_SHORTEST_DIGITS:], []).append(digits)
+    unread = [
+        call
+        for call in unmatched
+        if not _take_reread(call.called_number, left_by_digits)
+    ]
+    still_left = left.total() - (len(unmatched) - len(unread))
+    return unread[still_left:]
+
+
+def _take_reread(number: str | None, left_by_digits: dict[str, list[str]]) -> bool:
+    """Take a known called number that `number` may be, read with another country."""
+    digits = country_free_digits(number) if number is not None else None
+    if digits is None:
+        return False
+    candidates = left_by_digits.get(digits[-_SHORTEST_DIGITS:], [])
+    for position, candidate in enumerate(candidates):
+        if digits.endswith(candidate) or candidate.endswith(digits):
+            del candidates[position]
+            return True
+    return False
 
 
 def _held_order(item: tuple[MissedCall, bool]) -> tuple[datetime, str]:

@@ -14,6 +14,7 @@ from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 from .numbers import (
     Number,
     canonical_number,
+    country_free_digits,
     load_metadata,
     number_for_reading,
     read_number,
@@ -42,6 +43,7 @@ __all__ = [
     "TelecmiRegion",
     "VoipnowClient",
     "canonical_number",
+    "country_free_digits",
     "load_metadata",
     "number_for_reading",
     "read_number",

@@ -101,6 +101,22 @@ def canonical_number(text: str, country: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
+def country_free_digits(value: str) -> str | None:
+    """Return the digits of a read number that no country reads another way.
+
+    `value` is a number as `read_number` gives it: of E.164, the national number; else
+    its digits. None for fewer digits than a phone number has (it reads the same in
+    every country). A number in national form read with two countries, or left as
+    given by one of them, gives digits of which one ends the other.
+    """
+    if value.startswith("+") and (number := _parse(value, None)) is not None:
+        digits = phonenumbers.national_significant_number(number)
+    else:
+        digits = re.sub(r"\D", "", value)
+    return digits if len(digits) >= _SHORTEST_PHONE_NUMBER else None
+
+
 def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
         return phonenumbers.parse(text, region)
