@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 import logging
+import os
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -29,6 +30,7 @@ from homeassistant.const import (
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -66,6 +68,12 @@ from .fakes.server import served
 from .fakes.telecmi import FakeTelecmi
 from .fakes.voipnow import FakeVoipnow
 from .snapshot import CallwatchSnapshotExtension
+
+# The property tests draw the same examples on every run, so that a run passes or fails with
+# the code and not with the draw; HYPOTHESIS_PROFILE=explore draws anew to search further.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
