@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import time
 
@@ -243,16 +244,10 @@ async def test_missed_call_without_a_usable_time_is_skipped(
 
 
 async def test_customer_scope_is_sent(
-    enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
+    enswitch: FakeEnswitch, make_enswitch_client: Callable[..., EnswitchClient]
 ) -> None:
     """Customer scope is sent."""
-    client = EnswitchClient(
-        enswitch_url,
-        enswitch.username,
-        enswitch.password,
-        session=session,
-        customer="42",
-    )
+    client = make_enswitch_client(customer="42")
     await client.active_calls()
     assert enswitch.requests[-1][1]["customer"] == "42"
 
@@ -372,16 +367,10 @@ async def test_connection_reset_mid_body(
 
 
 async def test_slow_reply_times_out(
-    enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
+    enswitch: FakeEnswitch, make_enswitch_client: Callable[..., EnswitchClient]
 ) -> None:
     """Slow reply times out."""
-    client = EnswitchClient(
-        enswitch_url,
-        enswitch.username,
-        enswitch.password,
-        session=session,
-        request_timeout=0.2,
-    )
+    client = make_enswitch_client(request_timeout=0.2)
     enswitch.fault = FaultPlan(delay=1.0, times=1)
     with pytest.raises(ProviderConnectionError, match=r"within 0\.2 s"):
         await client.active_calls()

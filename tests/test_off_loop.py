@@ -65,14 +65,11 @@ def _threads(seen: list[tuple[str, int]]) -> dict[int, bool]:
 
 async def test_enswitch(
     enswitch: FakeEnswitch,
-    enswitch_url: str,
-    session: aiohttp.ClientSession,
     readers: list[tuple[str, int]],
+    make_enswitch_client: Callable[..., EnswitchClient],
 ) -> None:
     """A large Enswitch reply is decoded and read off the event loop."""
-    client = EnswitchClient(
-        enswitch_url, enswitch.username, enswitch.password, session=session
-    )
+    client = make_enswitch_client()
     for index in range(LARGE):
         enswitch.add_missed_call(
             time.time() - 60, f"+6491{index:06d}", uniqueid=str(index)
@@ -85,18 +82,11 @@ async def test_enswitch(
 
 async def test_telecmi(
     telecmi: FakeTelecmi,
-    telecmi_url: str,
-    session: aiohttp.ClientSession,
     readers: list[tuple[str, int]],
+    make_telecmi_client: Callable[..., TelecmiClient],
 ) -> None:
     """A large TeleCMI reply is decoded and read off the event loop."""
-    client = TelecmiClient(
-        "india",
-        str(telecmi.app_id),
-        telecmi.secret,
-        session=session,
-        api_url=telecmi_url,
-    )
+    client = make_telecmi_client()
     for index in range(LARGE):
         telecmi.add_missed_call(time.time() - 60, 919800000000 + index)
     assert len(await client.missed_calls(*_window())) == LARGE
@@ -106,15 +96,12 @@ async def test_telecmi(
 
 async def test_voipnow(
     voipnow: FakeVoipnow,
-    voipnow_url: str,
-    session: aiohttp.ClientSession,
     readers: list[tuple[str, int]],
     monkeypatch: pytest.MonkeyPatch,
+    make_voipnow_client: Callable[..., VoipnowClient],
 ) -> None:
     """A large VoipNow reply is decoded and read off the event loop."""
-    client = VoipnowClient(
-        voipnow_url, voipnow.client_id, voipnow.client_secret, session=session
-    )
+    client = make_voipnow_client()
     for index in range(LARGE):
         voipnow.add_history(time.time() - 60, f"022{index:07d}")
     voipnow.start_call("0210000001", ["0003*210"])

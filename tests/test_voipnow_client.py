@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 import time
 from typing import Any
@@ -162,16 +163,10 @@ async def test_paging_has_a_bound(
 
 
 async def test_one_extension(
-    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
+    voipnow: FakeVoipnow, make_voipnow_client: Callable[..., VoipnowClient]
 ) -> None:
     """With one extension watched, only its calls are listed."""
-    client = VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        extension="0003*211",
-    )
+    client = make_voipnow_client(extension="0003*211")
     voipnow.start_call("021", ["0003*210"])
     voipnow.start_call("022", ["0003*210", "0003*211"])
     assert [call.caller_number for call in await client.active_calls()] == ["022"]
