@@ -14,13 +14,15 @@ import pytest
 from custom_components.callwatch.providers import (
     CallDirection,
     MissedCall,
+    VoipnowClient,
+    voipnow as voipnow_module,
+    voipnow_uapi,
+)
+from custom_components.callwatch.providers.exceptions import (
     ProviderAuthenticationError,
     ProviderConnectionError,
     ProviderPermissionError,
     ProviderResponseError,
-    VoipnowClient,
-    voipnow as voipnow_module,
-    voipnow_uapi,
 )
 from custom_components.callwatch.providers.voipnow import ZONE_SPREAD
 

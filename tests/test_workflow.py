@@ -32,6 +32,15 @@ BUTTON = "button.alice_pbx_example_com_mark_missed_calls_as_dealt_with"
 MORNING = datetime.fromisoformat("2026-11-20T10:00:00-08:00")
 
 
+@pytest.fixture
+async def watching_from_new_zealand(
+    hass: HomeAssistant, enswitch_entry: MockConfigEntry
+) -> None:
+    """Watch the Enswitch account from a Home Assistant in New Zealand."""
+    hass.config.country = "NZ"
+    await setup_entry(hass, enswitch_entry)
+
+
 async def _miss(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -102,6 +111,7 @@ async def test_missed_calls_today_counts_what_the_options_let_through(
     assert hass.states.get(WAITING).state == "1"
 
 
+@pytest.mark.usefixtures("watching_from_new_zealand")
 async def test_waiting_calls_and_dealing_with_them(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -109,8 +119,6 @@ async def test_waiting_calls_and_dealing_with_them(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Waiting calls and dealing with them."""
-    hass.config.country = "NZ"
-    await setup_entry(hass, enswitch_entry)
     await _miss(
         hass, enswitch, freezer, "+6491110000", "+6492220000", "+6491110000", "+64933"
     )
@@ -176,15 +184,11 @@ async def test_waiting_calls_and_dealing_with_them(
     assert hass.states.get(TODAY).state == "4"
 
 
+@pytest.mark.usefixtures("watching_from_new_zealand")
 async def test_waiting_calls_show_numbers_as_people_write_them(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch: FakeEnswitch, freezer: FrozenDateTimeFactory
 ) -> None:
     """National at home, international from abroad; found while watching."""
-    hass.config.country = "NZ"
-    await setup_entry(hass, enswitch_entry)
     await _miss(hass, enswitch, freezer, "+6493031234", "+61298765432")
     calls = hass.states.get(WAITING).attributes["calls"]
     assert [
