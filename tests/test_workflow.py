@@ -33,12 +33,13 @@ MORNING = datetime.fromisoformat("2026-11-20T10:00:00-08:00")
 
 
 @pytest.fixture
-async def watching_from_new_zealand(
+async def watched_from_new_zealand(
     hass: HomeAssistant, enswitch_entry: MockConfigEntry
-) -> None:
-    """Watch the Enswitch account from a Home Assistant in New Zealand."""
+) -> MockConfigEntry:
+    """Set up the Enswitch entry in a Home Assistant in New Zealand; return it."""
     hass.config.country = "NZ"
     await setup_entry(hass, enswitch_entry)
+    return enswitch_entry
 
 
 async def _miss(
@@ -111,11 +112,10 @@ async def test_missed_calls_today_counts_what_the_options_let_through(
     assert hass.states.get(WAITING).state == "1"
 
 
-@pytest.mark.usefixtures("watching_from_new_zealand")
 async def test_waiting_calls_and_dealing_with_them(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    watched_from_new_zealand: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Waiting calls and dealing with them."""
@@ -152,7 +152,10 @@ async def test_waiting_calls_and_dealing_with_them(
     response = await hass.services.async_call(
         DOMAIN,
         "acknowledge_missed_calls",
-        {"config_entry_id": enswitch_entry.entry_id, "call_id": calls[0]["call_id"]},
+        {
+            "config_entry_id": watched_from_new_zealand.entry_id,
+            "call_id": calls[0]["call_id"],
+        },
         blocking=True,
         return_response=True,
     )
@@ -162,7 +165,10 @@ async def test_waiting_calls_and_dealing_with_them(
     await hass.services.async_call(
         DOMAIN,
         "acknowledge_missed_calls",
-        {"config_entry_id": enswitch_entry.entry_id, "caller_number": "09 111 0000"},
+        {
+            "config_entry_id": watched_from_new_zealand.entry_id,
+            "caller_number": "09 111 0000",
+        },
         blocking=True,
     )
     state = hass.states.get(WAITING)
@@ -171,7 +177,7 @@ async def test_waiting_calls_and_dealing_with_them(
         "+6492220000"
     ]
     # What is waiting survives a reload.
-    assert await hass.config_entries.async_reload(enswitch_entry.entry_id)
+    assert await hass.config_entries.async_reload(watched_from_new_zealand.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get(WAITING).state == "1"
     # The button deals with all of them.
@@ -184,7 +190,7 @@ async def test_waiting_calls_and_dealing_with_them(
     assert hass.states.get(TODAY).state == "4"
 
 
-@pytest.mark.usefixtures("watching_from_new_zealand")
+@pytest.mark.usefixtures("watched_from_new_zealand")
 async def test_waiting_calls_show_numbers_as_people_write_them(
     hass: HomeAssistant, enswitch: FakeEnswitch, freezer: FrozenDateTimeFactory
 ) -> None:
