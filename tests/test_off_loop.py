@@ -66,30 +66,28 @@ def _threads(seen: list[tuple[str, int]]) -> dict[int, bool]:
 async def test_enswitch(
     enswitch: FakeEnswitch,
     readers: list[tuple[str, int]],
-    make_enswitch_client: Callable[..., EnswitchClient],
+    enswitch_client: EnswitchClient,
 ) -> None:
     """A large Enswitch reply is decoded and read off the event loop."""
-    client = make_enswitch_client()
     for index in range(LARGE):
         enswitch.add_missed_call(
             time.time() - 60, f"+6491{index:06d}", uniqueid=str(index)
         )
     enswitch.start_call("+6492000001", "100", legs=2)
-    assert len(await client.missed_calls(*_window())) == LARGE
-    assert len(await client.active_calls()) == 1
+    assert len(await enswitch_client.missed_calls(*_window())) == LARGE
+    assert len(await enswitch_client.active_calls()) == 1
     assert _threads(readers) == {LARGE: False, 2: True}
 
 
 async def test_telecmi(
     telecmi: FakeTelecmi,
     readers: list[tuple[str, int]],
-    make_telecmi_client: Callable[..., TelecmiClient],
+    telecmi_client: TelecmiClient,
 ) -> None:
     """A large TeleCMI reply is decoded and read off the event loop."""
-    client = make_telecmi_client()
     for index in range(LARGE):
         telecmi.add_missed_call(time.time() - 60, 919800000000 + index)
-    assert len(await client.missed_calls(*_window())) == LARGE
+    assert len(await telecmi_client.missed_calls(*_window())) == LARGE
     # Incoming (large) and outgoing (none).
     assert _threads(readers) == {LARGE: False, 0: True}
 
@@ -98,10 +96,9 @@ async def test_voipnow(
     voipnow: FakeVoipnow,
     readers: list[tuple[str, int]],
     monkeypatch: pytest.MonkeyPatch,
-    make_voipnow_client: Callable[..., VoipnowClient],
+    voipnow_client: VoipnowClient,
 ) -> None:
     """A large VoipNow reply is decoded and read off the event loop."""
-    client = make_voipnow_client()
     for index in range(LARGE):
         voipnow.add_history(time.time() - 60, f"022{index:07d}")
     voipnow.start_call("0210000001", ["0003*210"])
@@ -114,8 +111,8 @@ async def test_voipnow(
 
     monkeypatch.setattr(http.Reply, "json", json)
     monkeypatch.setattr(http, "OFF_LOOP_BYTES", 1024)
-    assert len(await client.missed_calls(*_window())) == LARGE
-    assert len(await client.active_calls()) == 1
+    assert len(await voipnow_client.missed_calls(*_window())) == LARGE
+    assert len(await voipnow_client.active_calls()) == 1
     assert _threads(readers) == {LARGE: False, 1: True}
     # The token's reply and the small listing on the loop; the history's pages (a
     # first of 100 rows, then the rest) off it.
