@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http import HTTPStatus
 import logging
 import os
@@ -423,46 +424,66 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def enswitch_client(
+def make_enswitch_client(
     enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
-) -> EnswitchClient:
-    """Return a client of the fake Enswitch."""
-    return EnswitchClient(
+) -> Callable[..., EnswitchClient]:
+    """Return a maker of clients of the fake Enswitch, given the client's options."""
+    return partial(
+        EnswitchClient,
         enswitch_url,
         enswitch.username,
         enswitch.password,
         session=session,
-        request_timeout=2,
     )
 
 
 @pytest.fixture
-def voipnow_client(
+def make_voipnow_client(
     voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
-) -> VoipnowClient:
-    """Return a client of the fake VoipNow."""
-    return VoipnowClient(
+) -> Callable[..., VoipnowClient]:
+    """Return a maker of clients of the fake VoipNow, given the client's options."""
+    return partial(
+        VoipnowClient,
         voipnow_url,
         voipnow.client_id,
         voipnow.client_secret,
         session=session,
-        request_timeout=2,
     )
 
 
 @pytest.fixture
-def telecmi_client(
+def make_telecmi_client(
     telecmi: FakeTelecmi, telecmi_url: str, session: aiohttp.ClientSession
-) -> TelecmiClient:
-    """Return a client of the fake TeleCMI."""
-    return TelecmiClient(
+) -> Callable[..., TelecmiClient]:
+    """Return a maker of clients of the fake TeleCMI at its region and app id."""
+    return partial(
+        TelecmiClient,
         telecmi.region,
         str(telecmi.app_id),
         telecmi.secret,
         session=session,
         api_url=telecmi_url,
-        request_timeout=2,
     )
+
+
+@pytest.fixture
+def enswitch_client(
+    make_enswitch_client: Callable[..., EnswitchClient],
+) -> EnswitchClient:
+    """Return a client of the fake Enswitch."""
+    return make_enswitch_client(request_timeout=2)
+
+
+@pytest.fixture
+def voipnow_client(make_voipnow_client: Callable[..., VoipnowClient]) -> VoipnowClient:
+    """Return a client of the fake VoipNow."""
+    return make_voipnow_client(request_timeout=2)
+
+
+@pytest.fixture
+def telecmi_client(make_telecmi_client: Callable[..., TelecmiClient]) -> TelecmiClient:
+    """Return a client of the fake TeleCMI."""
+    return make_telecmi_client(request_timeout=2)
 
 
 @dataclass

@@ -486,6 +486,13 @@ async def test_telecmi_options_show_the_webhook_again(
     assert telecmi_entry.options[CONF_DIRECTIONS] == ["outbound"]
 
 
+def _fault(
+    provider: str, fault: FaultPlan, error: str
+) -> tuple[str, None, dict[str, FaultPlan], dict[str, str]]:
+    """Return an error case of the app form: the fake's fault and the form's error."""
+    return (provider, None, {"fault": fault}, {"base": error})
+
+
 PUSH_FORMS: dict[str, Callable[[Any, str, str | None], dict[str, Any]]] = {
     "telecmi": telecmi_form,
     "voipnow": voipnow_form,
@@ -496,38 +503,13 @@ PUSH_FORMS: dict[str, Callable[[Any, str, str | None], dict[str, Any]]] = {
     ("provider", "secret", "breakage", "errors"),
     [
         ("telecmi", "wrong", {}, {"base": "invalid_auth"}),
-        (
-            "telecmi",
-            None,
-            {"fault": FaultPlan(fault="reset")},
-            {"base": "cannot_connect"},
-        ),
-        (
-            "telecmi",
-            None,
-            {"fault": FaultPlan(fault="html")},
-            {"base": "invalid_response"},
-        ),
-        (
-            "telecmi",
-            None,
-            {"fault": FaultPlan(status=403)},
-            {"base": "insufficient_permissions"},
-        ),
+        _fault("telecmi", FaultPlan(fault="reset"), "cannot_connect"),
+        _fault("telecmi", FaultPlan(fault="html"), "invalid_response"),
+        _fault("telecmi", FaultPlan(status=403), "insufficient_permissions"),
         ("voipnow", "wrong", {}, {"base": "invalid_auth"}),
         ("voipnow", None, {"forbidden": True}, {"base": "insufficient_permissions"}),
-        (
-            "voipnow",
-            None,
-            {"fault": FaultPlan(fault="reset")},
-            {"base": "cannot_connect"},
-        ),
-        (
-            "voipnow",
-            None,
-            {"fault": FaultPlan(fault="garbage")},
-            {"base": "invalid_response"},
-        ),
+        _fault("voipnow", FaultPlan(fault="reset"), "cannot_connect"),
+        _fault("voipnow", FaultPlan(fault="garbage"), "invalid_response"),
     ],
 )
 async def test_app_errors_then_recovery(

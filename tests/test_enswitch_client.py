@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import time
 
@@ -21,9 +22,10 @@ from custom_components.callwatch.providers import (
     http,
 )
 
-from .conftest import HOUR, utc_now
+from .conftest import HOUR
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
+from .helpers import later_clock, listed_again_after, missed_in_the_last_hour
 
 
 @pytest.fixture
@@ -144,7 +146,7 @@ async def test_missed_calls_in_a_bounded_window_oldest_first(
     )
     enswitch.add_missed_call(now - 60, "+641")
     enswitch.add_missed_call(now - 3 * 3600, "+640")
-    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
+    calls = await missed_in_the_last_hour(client)
     assert [call.caller_number for call in calls] == ["+641", "+642"]
     assert calls[1] == MissedCall(
         time=datetime.fromtimestamp(int(now - 30), UTC),
@@ -198,7 +200,7 @@ async def test_missed_call_fields_of_other_types_are_tolerated(
         }
     )
     enswitch.missed.append({"time": now - 4, "callerid": None, "callername": True})
-    first, second = await client.missed_calls(utc_now() - HOUR, utc_now())
+    first, second = await missed_in_the_last_hour(client)
     assert (
         first.caller_number,
         first.caller_name,
@@ -234,7 +236,7 @@ async def test_missed_call_without_a_usable_time_is_skipped(
         )
 
     enswitch.reply_override = reply
-    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
+    calls = await missed_in_the_last_hour(client)
     assert [call.caller_number for call in calls] == ["+6491234567"]
     assert (
         "Enswitch: skipped a row of calls/missed/list without a usable 'time'"
@@ -243,16 +245,10 @@ async def test_missed_call_without_a_usable_time_is_skipped(
 
 
 async def test_customer_scope_is_sent(
-    enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
+    enswitch: FakeEnswitch, make_enswitch_client: Callable[..., EnswitchClient]
 ) -> None:
     """Customer scope is sent."""
-    client = EnswitchClient(
-        enswitch_url,
-        enswitch.username,
-        enswitch.password,
-        session=session,
-        customer="42",
-    )
+    client = make_enswitch_client(customer="42")
     await client.active_calls()
     assert enswitch.requests[-1][1]["customer"] == "42"
 
@@ -372,16 +368,10 @@ async def test_connection_reset_mid_body(
 
 
 async def test_slow_reply_times_out(
-    enswitch: FakeEnswitch, enswitch_url: str, session: aiohttp.ClientSession
+    enswitch: FakeEnswitch, make_enswitch_client: Callable[..., EnswitchClient]
 ) -> None:
     """Slow reply times out."""
-    client = EnswitchClient(
-        enswitch_url,
-        enswitch.username,
-        enswitch.password,
-        session=session,
-        request_timeout=0.2,
-    )
+    client = make_enswitch_client(request_timeout=0.2)
     enswitch.fault = FaultPlan(delay=1.0, times=1)
     with pytest.raises(ProviderConnectionError, match=r"within 0\.2 s"):
         await client.active_calls()
@@ -516,10 +506,7 @@ async def test_token_renewed_before_it_expires(
     from custom_components.callwatch.providers import enswitch as enswitch_module
 
     enswitch.token_lifetime = 120
-    await client.active_calls()
-    later = time.monotonic() + 61
-    monkeypatch.setattr(enswitch_module.time, "monotonic", lambda: later)
-    await client.active_calls()
+    await listed_again_after(client, later_clock(monkeypatch, enswitch_module, 61))
     assert [action for action, _ in enswitch.requests].count("user/login") == 2
 
 
@@ -527,9 +514,7 @@ async def test_revoked_token_logs_in_again_once(
     client: EnswitchClient, enswitch: FakeEnswitch
 ) -> None:
     """Revoked token logs in again once."""
-    await client.active_calls()
-    enswitch.expire_tokens()
-    assert await client.active_calls() == []
+    assert await listed_again_after(client, enswitch.expire_tokens) == []
     assert [action for action, _ in enswitch.requests].count("user/login") == 2
     # A token refused again right after a fresh login is an authentication error.
     enswitch.token_lifetime = -10

@@ -220,7 +220,6 @@ async def test_an_unreadable_row_is_skipped_and_the_rest_counts(
 
 async def test_the_idle_cursor_reaches_the_disk(
     hass: HomeAssistant,
-    enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,

@@ -65,56 +65,40 @@ def _threads(seen: list[tuple[str, int]]) -> dict[int, bool]:
 
 async def test_enswitch(
     enswitch: FakeEnswitch,
-    enswitch_url: str,
-    session: aiohttp.ClientSession,
     readers: list[tuple[str, int]],
+    enswitch_client: EnswitchClient,
 ) -> None:
     """A large Enswitch reply is decoded and read off the event loop."""
-    client = EnswitchClient(
-        enswitch_url, enswitch.username, enswitch.password, session=session
-    )
     for index in range(LARGE):
         enswitch.add_missed_call(
             time.time() - 60, f"+6491{index:06d}", uniqueid=str(index)
         )
     enswitch.start_call("+6492000001", "100", legs=2)
-    assert len(await client.missed_calls(*_window())) == LARGE
-    assert len(await client.active_calls()) == 1
+    assert len(await enswitch_client.missed_calls(*_window())) == LARGE
+    assert len(await enswitch_client.active_calls()) == 1
     assert _threads(readers) == {LARGE: False, 2: True}
 
 
 async def test_telecmi(
     telecmi: FakeTelecmi,
-    telecmi_url: str,
-    session: aiohttp.ClientSession,
     readers: list[tuple[str, int]],
+    telecmi_client: TelecmiClient,
 ) -> None:
     """A large TeleCMI reply is decoded and read off the event loop."""
-    client = TelecmiClient(
-        "india",
-        str(telecmi.app_id),
-        telecmi.secret,
-        session=session,
-        api_url=telecmi_url,
-    )
     for index in range(LARGE):
         telecmi.add_missed_call(time.time() - 60, 919800000000 + index)
-    assert len(await client.missed_calls(*_window())) == LARGE
+    assert len(await telecmi_client.missed_calls(*_window())) == LARGE
     # Incoming (large) and outgoing (none).
     assert _threads(readers) == {LARGE: False, 0: True}
 
 
 async def test_voipnow(
     voipnow: FakeVoipnow,
-    voipnow_url: str,
-    session: aiohttp.ClientSession,
     readers: list[tuple[str, int]],
     monkeypatch: pytest.MonkeyPatch,
+    voipnow_client: VoipnowClient,
 ) -> None:
     """A large VoipNow reply is decoded and read off the event loop."""
-    client = VoipnowClient(
-        voipnow_url, voipnow.client_id, voipnow.client_secret, session=session
-    )
     for index in range(LARGE):
         voipnow.add_history(time.time() - 60, f"022{index:07d}")
     voipnow.start_call("0210000001", ["0003*210"])
@@ -127,8 +111,8 @@ async def test_voipnow(
 
     monkeypatch.setattr(http.Reply, "json", json)
     monkeypatch.setattr(http, "OFF_LOOP_BYTES", 1024)
-    assert len(await client.missed_calls(*_window())) == LARGE
-    assert len(await client.active_calls()) == 1
+    assert len(await voipnow_client.missed_calls(*_window())) == LARGE
+    assert len(await voipnow_client.active_calls()) == 1
     assert _threads(readers) == {LARGE: False, 1: True}
     # The token's reply and the small listing on the loop; the history's pages (a
     # first of 100 rows, then the rest) off it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_PASSWORD, CONF_SCAN_INTERVAL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -46,8 +46,29 @@ def setups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return entry_ids
 
 
-def _no_listener_warning(caplog: pytest.LogCaptureFixture) -> None:
+def _reloaded(
+    entry: MockConfigEntry,
+    setups: list[str],
+    caplog: pytest.LogCaptureFixture,
+    times: int = 1,
+) -> None:
+    """Check `entry` was set up `times` more and is loaded, with no listener warning."""
+    assert setups == [entry.entry_id] * times
+    assert entry.state is ConfigEntryState.LOADED
     assert "update listener" not in caplog.text
+
+
+async def _reauth_with_the_new_password(
+    hass: HomeAssistant, setups: list[str]
+) -> ConfigFlowResult:
+    """Answer the reauth flow in progress with the new password, counting setups anew."""
+    [flow] = hass.config_entries.flow.async_progress_by_handler("callwatch")
+    setups.clear()
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_PASSWORD: "new password"}
+    )
+    await hass.async_block_till_done()
+    return result
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -63,16 +84,9 @@ async def test_reauth_reloads_once(
     enswitch.password = "new password"
     enswitch.expire_tokens()
     await next_poll(hass, freezer)
-    [flow] = hass.config_entries.flow.async_progress_by_handler("callwatch")
-    setups.clear()
-    result = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {CONF_PASSWORD: "new password"}
-    )
-    await hass.async_block_till_done()
+    result = await _reauth_with_the_new_password(hass, setups)
     assert result["reason"] == "reauth_successful"
-    assert setups == [enswitch_entry.entry_id]
-    assert enswitch_entry.state is ConfigEntryState.LOADED
-    _no_listener_warning(caplog)
+    _reloaded(enswitch_entry, setups, caplog)
 
 
 async def test_reauth_of_an_entry_that_failed_to_set_up_reloads_once(
@@ -86,15 +100,8 @@ async def test_reauth_of_an_entry_that_failed_to_set_up_reloads_once(
     enswitch.password = "new password"
     await setup_entry(hass, enswitch_entry)
     assert enswitch_entry.state is ConfigEntryState.SETUP_ERROR
-    [flow] = hass.config_entries.flow.async_progress_by_handler("callwatch")
-    setups.clear()
-    await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {CONF_PASSWORD: "new password"}
-    )
-    await hass.async_block_till_done()
-    assert setups == [enswitch_entry.entry_id]
-    assert enswitch_entry.state is ConfigEntryState.LOADED
-    _no_listener_warning(caplog)
+    await _reauth_with_the_new_password(hass, setups)
+    _reloaded(enswitch_entry, setups, caplog)
 
 
 async def test_reconfigure_reloads_once(
@@ -113,9 +120,7 @@ async def test_reconfigure_reloads_once(
     await hass.async_block_till_done()
     assert result["reason"] == "reconfigure_successful"
     assert enswitch_entry.data[CONF_VERIFY_SSL] is False
-    assert setups == [enswitch_entry.entry_id]
-    assert enswitch_entry.state is ConfigEntryState.LOADED
-    _no_listener_warning(caplog)
+    _reloaded(enswitch_entry, setups, caplog)
 
 
 @pytest.mark.parametrize(
@@ -146,6 +151,4 @@ async def test_options_reload_once_when_they_change(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert enswitch_entry.options == change(dict(OPTIONS))
-    assert setups == [enswitch_entry.entry_id] * reloads
-    assert enswitch_entry.state is ConfigEntryState.LOADED
-    _no_listener_warning(caplog)
+    _reloaded(enswitch_entry, setups, caplog, reloads)

@@ -22,9 +22,9 @@ from custom_components.callwatch.providers import (
 )
 from custom_components.callwatch.providers.telecmi_push import parse_push
 
-from .conftest import HOUR, utc_now
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, Region, cdr_push, event_push
+from .helpers import missed_in_the_last_hour
 
 
 @pytest.fixture(params=["india", "global"])
@@ -72,7 +72,7 @@ async def test_incoming_and_outgoing_missed_calls(
         now - 30, "209_1111113", 919700000002, call_id="c-out"
     )
     telecmi.add_missed_call(now - 2 * 3600, 919800000009)
-    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
+    calls = await missed_in_the_last_hour(client)
     assert calls == [
         MissedCall(
             time=datetime.fromtimestamp(int((now - 60) * 1000) / 1000, UTC),
@@ -111,7 +111,7 @@ async def test_every_page_is_followed(
     now = time.time()
     for index in range(130):
         telecmi.add_missed_call(now - 1000 + index, 919800000000 + index)
-    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
+    calls = await missed_in_the_last_hour(client)
     assert len(calls) == 130
     assert len({call.call_id for call in calls}) == 130
     assert calls == sorted(calls, key=lambda call: call.time)
@@ -137,7 +137,7 @@ async def test_a_window_without_end_is_refused(
     telecmi.reply_override = endless
     monkeypatch.setattr(telecmi_module, "MAX_PAGES", 7)
     with pytest.raises(ProviderResponseError, match="more than"):
-        await client.missed_calls(utc_now() - HOUR, utc_now())
+        await missed_in_the_last_hour(client)
     assert len(telecmi.requests) == 7
 
 
@@ -169,7 +169,7 @@ async def test_http_errors(
     """Each HTTP error status is its provider error."""
     telecmi.fault = FaultPlan(status=status)
     with pytest.raises(error):
-        await client.missed_calls(utc_now() - HOUR, utc_now())
+        await missed_in_the_last_hour(client)
 
 
 @pytest.mark.parametrize(
@@ -187,14 +187,14 @@ async def test_bad_replies(
     """Replies cut short or not JSON are their provider errors."""
     telecmi.fault = FaultPlan(fault=fault)  # type: ignore[arg-type]
     with pytest.raises(error):
-        await client.missed_calls(utc_now() - HOUR, utc_now())
+        await missed_in_the_last_hour(client)
 
 
 async def test_slow_reply(client: TelecmiClient, telecmi: FakeTelecmi) -> None:
     """A reply slower than the timeout is a connection error saying so."""
     telecmi.fault = FaultPlan(delay=3, times=1)
     with pytest.raises(ProviderConnectionError, match="within 2 s"):
-        await client.missed_calls(utc_now() - HOUR, utc_now())
+        await missed_in_the_last_hour(client)
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ async def test_malformed_replies(
 
     telecmi.reply_override = reply
     with pytest.raises(error, match=message):
-        await client.missed_calls(utc_now() - HOUR, utc_now())
+        await missed_in_the_last_hour(client)
 
 
 @pytest.mark.parametrize("row", [{"from": "1"}, {"time": "²"}, {"time": "soon"}])
@@ -246,7 +246,7 @@ async def test_a_row_without_a_usable_time_is_skipped(
         return web.json_response({"total": 2, "cdr": [row, good]})
 
     telecmi.reply_override = reply
-    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
+    calls = await missed_in_the_last_hour(client)
     # The same reply answers the incoming and the outgoing listing.
     assert [call.caller_number for call in calls] == ["+919800000001"] * 2
     assert "TeleCMI: skipped a row of /missed without a usable 'time'" in caplog.text

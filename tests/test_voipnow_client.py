@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 import time
 from typing import Any
@@ -13,19 +14,22 @@ import pytest
 from custom_components.callwatch.providers import (
     CallDirection,
     MissedCall,
+    VoipnowClient,
+    voipnow as voipnow_module,
+    voipnow_uapi,
+)
+from custom_components.callwatch.providers.exceptions import (
     ProviderAuthenticationError,
     ProviderConnectionError,
     ProviderPermissionError,
     ProviderResponseError,
-    VoipnowClient,
-    voipnow as voipnow_module,
-    voipnow_uapi,
 )
 from custom_components.callwatch.providers.voipnow import ZONE_SPREAD
 
 from .conftest import HOUR, utc_now
 from .fakes.server import FaultPlan
 from .fakes.voipnow import FakeVoipnow
+from .helpers import later_clock, listed_again_after, missed_in_the_last_hour
 
 
 @pytest.fixture
@@ -48,7 +52,7 @@ async def test_token_request_and_reuse(
     """Token request and reuse."""
     await client.active_calls()
     await client.active_calls()
-    await client.missed_calls(utc_now() - HOUR, utc_now())
+    await missed_in_the_last_hour(client)
     assert voipnow.token_requests == 1
     _, form = voipnow.requests[0]
     assert form == {
@@ -68,10 +72,7 @@ async def test_token_fetched_again_near_expiry(
 ) -> None:
     """Token fetched again near expiry."""
     voipnow.expires_in = 61  # one second past the safety margin
-    await client.active_calls()
-    clock = time.monotonic() + 2
-    monkeypatch.setattr(voipnow_uapi.time, "monotonic", lambda: clock)
-    await client.active_calls()
+    await listed_again_after(client, later_clock(monkeypatch, voipnow_uapi, 2))
     assert voipnow.token_requests == 2
 
 
@@ -79,9 +80,7 @@ async def test_revoked_token_is_replaced_once(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
     """Revoked token is replaced once."""
-    await client.active_calls()
-    voipnow.expire_tokens()
-    assert await client.active_calls() == []
+    assert await listed_again_after(client, voipnow.expire_tokens) == []
     assert voipnow.token_requests == 2
 
 
@@ -162,26 +161,19 @@ async def test_paging_has_a_bound(
 
 
 async def test_one_extension(
-    voipnow: FakeVoipnow, voipnow_url: str, session: aiohttp.ClientSession
+    voipnow: FakeVoipnow, make_voipnow_client: Callable[..., VoipnowClient]
 ) -> None:
     """With one extension watched, only its calls are listed."""
-    client = VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        extension="0003*211",
-    )
+    client = make_voipnow_client(extension="0003*211")
     voipnow.start_call("021", ["0003*210"])
     voipnow.start_call("022", ["0003*210", "0003*211"])
     assert [call.caller_number for call in await client.active_calls()] == ["022"]
     now = time.time()
     voipnow.add_history(now - 60, "031", "0003*210")
     voipnow.add_history(now - 30, "032", "0003*211")
-    assert [
-        call.caller_number
-        for call in await client.missed_calls(utc_now() - HOUR, utc_now())
-    ] == ["032"]
+    assert [call.caller_number for call in await missed_in_the_last_hour(client)] == [
+        "032"
+    ]
     assert (await client.account()).name.endswith("(0003*211)")
 
 
@@ -195,7 +187,7 @@ async def test_missed_calls_are_unanswered_incoming(
     voipnow.add_history(now - 60, "0233333333", flow=4)  # outgoing
     voipnow.add_history(now - 30, "0244444444", disposition="NO ANSWER")
     voipnow.add_history(now - 7200, "0255555555")  # outside the window
-    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
+    calls = await missed_in_the_last_hour(client)
     assert [call.caller_number for call in calls] == ["0211111111"]
     assert calls[0] == MissedCall(
         time=datetime.fromtimestamp(int(now - 120), UTC),
@@ -221,7 +213,7 @@ async def test_missed_calls_are_unanswered_incoming(
 async def test_no_calls_is_204(client: VoipnowClient) -> None:
     """No calls is 204."""
     assert await client.active_calls() == []
-    assert await client.missed_calls(utc_now() - HOUR, utc_now()) == []
+    assert await missed_in_the_last_hour(client) == []
 
 
 async def test_forbidden(client: VoipnowClient, voipnow: FakeVoipnow) -> None:
@@ -319,7 +311,7 @@ async def test_missed_call_without_time_is_skipped(
         )
 
     voipnow.reply_override = reply
-    calls = await client.missed_calls(utc_now() - HOUR, utc_now())
+    calls = await missed_in_the_last_hour(client)
     assert [call.call_id for call in calls] == ["b"]
     assert (
         "VoipNow: skipped a row of uapi/cdr/@me without a usable 'startDate'"
@@ -397,5 +389,5 @@ async def test_a_history_row_stamped_in_the_server_zone(
     now = time.time()
     row = voipnow.add_history(now - 30, "0211111111")
     assert row["startDate"].endswith("+13:00")
-    [call] = await client.missed_calls(utc_now() - HOUR, utc_now())
+    [call] = await missed_in_the_last_hour(client)
     assert call.time == datetime.fromtimestamp(int(now - 30), UTC)

@@ -120,18 +120,11 @@ async def test_register_on_every_extension_of_the_user(
 
 async def test_register_on_the_watched_extension_only(
     voipnow: FakeVoipnow,
-    voipnow_url: str,
-    session: aiohttp.ClientSession,
     receiver: Receiver,
+    make_voipnow_client: Callable[..., VoipnowClient],
 ) -> None:
     """Register on the watched extension only."""
-    client = VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        extension="0003*211",
-    )
+    client = make_voipnow_client(extension="0003*211")
     assert client.owns_account("0003*211")
     registration = await client.register_call_events(receiver.url)
     assert {item.split("/")[0] for item in registration.split()} == {"0003*211"}
@@ -259,18 +252,11 @@ async def test_a_failed_registration_leaves_nothing_behind(
 
 async def test_unknown_extension_is_refused(
     voipnow: FakeVoipnow,
-    voipnow_url: str,
-    session: aiohttp.ClientSession,
     receiver: Receiver,
+    make_voipnow_client: Callable[..., VoipnowClient],
 ) -> None:
     """Unknown extension is refused."""
-    client = VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        extension="0003*299",
-    )
+    client = make_voipnow_client(extension="0003*299")
     with pytest.raises(ProviderResponseError, match="400 .* extension_invalid"):
         await client.register_call_events(receiver.url)
 
@@ -360,21 +346,14 @@ async def test_token_refused(
 
 async def test_secrets_never_in_error_texts(
     voipnow: FakeVoipnow,
-    voipnow_url: str,
-    session: aiohttp.ClientSession,
     receiver: Receiver,
+    make_voipnow_client: Callable[..., VoipnowClient],
 ) -> None:
     """A server that echoes everything it was sent echoes nothing secret through us.
 
     The callback URL holds the webhook id, which is as secret as a password.
     """
-    client = VoipnowClient(
-        voipnow_url,
-        voipnow.client_id,
-        voipnow.client_secret,
-        session=session,
-        extension="0003*210",
-    )
+    client = make_voipnow_client(extension="0003*210")
 
     async def echo(request: web.Request) -> web.StreamResponse:
         if request.method != "POST":

@@ -32,6 +32,16 @@ BUTTON = "button.alice_pbx_example_com_mark_missed_calls_as_dealt_with"
 MORNING = datetime.fromisoformat("2026-11-20T10:00:00-08:00")
 
 
+@pytest.fixture
+async def watched_from_new_zealand(
+    hass: HomeAssistant, enswitch_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the Enswitch entry in a Home Assistant in New Zealand; return it."""
+    hass.config.country = "NZ"
+    await setup_entry(hass, enswitch_entry)
+    return enswitch_entry
+
+
 async def _miss(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -105,12 +115,10 @@ async def test_missed_calls_today_counts_what_the_options_let_through(
 async def test_waiting_calls_and_dealing_with_them(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    watched_from_new_zealand: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Waiting calls and dealing with them."""
-    hass.config.country = "NZ"
-    await setup_entry(hass, enswitch_entry)
     await _miss(
         hass, enswitch, freezer, "+6491110000", "+6492220000", "+6491110000", "+64933"
     )
@@ -144,7 +152,10 @@ async def test_waiting_calls_and_dealing_with_them(
     response = await hass.services.async_call(
         DOMAIN,
         "acknowledge_missed_calls",
-        {"config_entry_id": enswitch_entry.entry_id, "call_id": calls[0]["call_id"]},
+        {
+            "config_entry_id": watched_from_new_zealand.entry_id,
+            "call_id": calls[0]["call_id"],
+        },
         blocking=True,
         return_response=True,
     )
@@ -154,7 +165,10 @@ async def test_waiting_calls_and_dealing_with_them(
     await hass.services.async_call(
         DOMAIN,
         "acknowledge_missed_calls",
-        {"config_entry_id": enswitch_entry.entry_id, "caller_number": "09 111 0000"},
+        {
+            "config_entry_id": watched_from_new_zealand.entry_id,
+            "caller_number": "09 111 0000",
+        },
         blocking=True,
     )
     state = hass.states.get(WAITING)
@@ -163,7 +177,7 @@ async def test_waiting_calls_and_dealing_with_them(
         "+6492220000"
     ]
     # What is waiting survives a reload.
-    assert await hass.config_entries.async_reload(enswitch_entry.entry_id)
+    assert await hass.config_entries.async_reload(watched_from_new_zealand.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get(WAITING).state == "1"
     # The button deals with all of them.
@@ -176,15 +190,11 @@ async def test_waiting_calls_and_dealing_with_them(
     assert hass.states.get(TODAY).state == "4"
 
 
+@pytest.mark.usefixtures("watched_from_new_zealand")
 async def test_waiting_calls_show_numbers_as_people_write_them(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch: FakeEnswitch, freezer: FrozenDateTimeFactory
 ) -> None:
     """National at home, international from abroad; found while watching."""
-    hass.config.country = "NZ"
-    await setup_entry(hass, enswitch_entry)
     await _miss(hass, enswitch, freezer, "+6493031234", "+61298765432")
     calls = hass.states.get(WAITING).attributes["calls"]
     assert [

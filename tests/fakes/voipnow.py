@@ -400,6 +400,9 @@ class FakeVoipnow:
         return None
 
     def _page(self, request: web.Request, rows: list[dict[str, Any]]) -> web.Response:
+        """Return a page of `rows` as the UAPI does; no rows at all is a 204."""
+        if not rows:
+            return web.Response(status=204)
         count = int(request.query.get("count", "20"))
         start = int(request.query.get("startIndex", "0"))
         page = rows[start : start + count]
@@ -427,8 +430,6 @@ class FakeVoipnow:
             if extension == "@self"
             or any(view["extension"] == extension for view in call["phoneCallView"])
         ]
-        if not rows:
-            return web.Response(status=204)
         return self._page(request, rows)
 
     async def _cdr(self, request: web.Request) -> web.StreamResponse:
@@ -460,8 +461,6 @@ class FakeVoipnow:
             key=_stamp,
             reverse=self.honours_sort_order and query.get("sortOrder") == "descending",
         )
-        if not rows:
-            return web.Response(status=204)
         return self._page(request, rows)
 
     def _local_date(self, value: str) -> datetime:
@@ -484,8 +483,6 @@ class FakeVoipnow:
             for number in self.extensions
             if extension in ("@self", number)
         ]
-        if not rows:
-            return web.Response(status=204)
         return self._page(request, rows)
 
     async def _call_events(self, request: web.Request) -> web.StreamResponse:
@@ -509,7 +506,7 @@ class FakeVoipnow:
             if event_type in (None, event["type"]) and event_id in (None, event["id"])
         ]
         if request.method == "GET":
-            return self._page(request, chosen) if chosen else web.Response(status=204)
+            return self._page(request, chosen)
         if request.method == "POST" and event_id is None:
             return await self._add_event(request, extension, event_type)
         if request.method in ("PUT", "DELETE") and event_id is not None and not chosen:
