@@ -20,6 +20,7 @@ from homeassistant.const import (
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -66,6 +67,20 @@ def no_deprecated_use(
     records = [*caplog.get_records("setup"), *caplog.get_records("call")]
     found = [*deprecation_records(records), *deprecation_warnings(recwarn.list)]
     assert not found, found
+
+
+@pytest.fixture
+def freezer(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Freeze the clock on a whole second, the same fraction in every run.
+
+    A coordinator's poll is due its interval after the last refresh's whole second,
+    plus its own random fraction (0.05 to 0.5 s); ticks also run what falls due within
+    half a second. On a clock more than half a second past that fraction, each poll
+    ran early, in the second before its own, and the next one counted from there: the
+    idle interval looked 29 s in about one test in four.
+    """
+    freezer.move_to(dt_util.utcnow().replace(microsecond=0) + timedelta(seconds=1))
+    return freezer
 
 
 @pytest.fixture
@@ -152,8 +167,9 @@ async def next_poll(
 ) -> None:
     """Move the clock on past the next poll and let that poll finish.
 
-    The coordinator schedules its polls at a whole second plus a fixed fraction, so a
-    poll falls at most a second after its interval.
+    Timers due within half a second after the new time run too (Home Assistant's test
+    helper); with the clock on a whole second (`freezer`), a poll at the interval falls
+    on the tick its interval ends at.
     """
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
