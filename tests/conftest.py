@@ -71,7 +71,7 @@ def no_deprecated_use(
 
 @pytest.fixture
 def freezer(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    """Freeze the clock on a whole second, the same fraction in every run.
+    """Freeze the clock on a whole second: the next one, unless it starts on one.
 
     A coordinator's poll is due its interval after the last refresh's whole second,
     plus its own random fraction (0.05 to 0.5 s); ticks also run what falls due within
@@ -79,7 +79,9 @@ def freezer(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     ran early, in the second before its own, and the next one counted from there: the
     idle interval looked 29 s in about one test in four.
     """
-    freezer.move_to(dt_util.utcnow().replace(microsecond=0) + timedelta(seconds=1))
+    now = dt_util.utcnow()
+    if now.microsecond:
+        freezer.move_to(now.replace(microsecond=0) + timedelta(seconds=1))
     return freezer
 
 
