@@ -51,6 +51,17 @@ async def logbook(recorder_mock: Any, hass: HomeAssistant) -> datetime:
     return dt_util.utcnow()
 
 
+@pytest.fixture
+async def init_integration(
+    logbook: datetime, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the entry once the recorder and the logbook are up, as in a real start.
+
+    Newer releases refuse to start the recorder after an entity registry listener.
+    """
+    return init_integration
+
+
 async def _lines(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator, since: datetime
 ) -> list[dict[str, Any]]:
