@@ -12,7 +12,7 @@ import aiohttp
 
 from simulator.homeassistant import Tokens, api
 
-from .browser import Page
+from .browser import DEEP_FIND, Page
 
 CARD = "callwatch-card"
 # Phone and wall-tablet widths, each in the light and the dark theme.
@@ -107,22 +107,51 @@ async def check_card_picker(page: Page, dashboard_url: str) -> None:
     await page.wait_for(
         """(() => {
   const [view] = window.callwatchFind("hui-masonry-view");
-  const [fab] = view ? window.callwatchFind("ha-fab", view.shadowRoot) : [];
-  if (!fab) return false;
-  fab.click();
+  if (!view) return false;
+  // Up to 2025: a floating ha-fab; since 2026: an ha-button under the columns.
+  const [fab] = window.callwatchFind("ha-fab", view.shadowRoot);
+  const add = fab ?? [...view.shadowRoot.children].find(
+    (element) => element.localName === "ha-button");
+  if (!add) return false;
+  add.click();
   return true;
 })()""",
         60,
         "the dashboard's Add card button in edit mode",
     )
-    await page.wait_for(
-        """(() => {
-  const [picker] = window.callwatchFind("hui-card-picker");
-  return picker && picker.shadowRoot.textContent.includes("Callwatch calls");
-})()""",
-        60,
-        "the card in the card picker",
-    )
+    deep_text = """
+  const deepText = (node) => {
+    let text = node.nodeType === Node.TEXT_NODE ? node.data : "";
+    if (node.shadowRoot) text += deepText(node.shadowRoot);
+    for (const child of node.childNodes) text += deepText(child);
+    return text;
+  };
+  const shown = [
+    ...window.callwatchFind("hui-card-picker"),
+    ...window.callwatchFind("hui-dialog-create-card"),
+  ].map(deepText).join(" ").replace(/\\s+/g, " ");"""
+    try:
+        await page.wait_for(
+            f"""(() => {{{deep_text}
+  if (shown.includes("Callwatch calls")) return true;
+  // Since 2026 the dialog opens on suggestions by entity: browse all cards.
+  const browse = window.callwatchFind("ha-button, button, ha-tab-group-tab").find(
+    (element) => deepText(element).trim() === "Browse all cards");
+  browse?.click();
+  return false;
+}})()""",
+            60,
+            "the card in the card picker",
+        )
+    except AssertionError as err:
+        # Say what the picker showed instead, to tell a changed frontend from a bug.
+        shown = await page.evaluate(
+            f"""{DEEP_FIND}
+(() => {{{deep_text}
+  return shown.slice(0, 2000);
+}})()"""
+        )
+        raise AssertionError(f"{err}; the picker showed: {shown!r}") from err
 
 
 async def check_picker_and_editor(page: Page, case: CardCase) -> None:
