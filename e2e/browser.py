@@ -51,6 +51,10 @@ class Page:
         # previews fetch pictures from demo.home-assistant.io) fail offline, not here.
         self.origin: str | None = None
         self.elsewhere_errors: list[str] = []
+        # The frontend's WebSocket commands by id, and those Home Assistant did not know:
+        # a rejected command surfaces in the console only as its error object.
+        self._commands: dict[int, str] = {}
+        self.unknown_commands: list[str] = []
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         """Send a command and return its result, noting the events that came first."""
@@ -69,8 +73,20 @@ class Page:
         method, params = message.get("method"), message.get("params", {})
         if method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
-            text = details.get("exception", {}).get("description") or details["text"]
-            self.console_errors.append(f"exception: {text}")
+            thrown = details.get("exception", {})
+            text = thrown.get("description") or details["text"]
+            # A thrown plain object describes itself as "Object": say what is in it,
+            # and where it was thrown, so that a failed run names the cause.
+            fields = {
+                prop["name"]: prop.get("value")
+                for prop in thrown.get("preview", {}).get("properties", [])
+            }
+            frames = details.get("stackTrace", {}).get("callFrames", [])
+            where = [f"{frame['url']}:{frame['lineNumber']}" for frame in frames[:3]]
+            origin = details.get("url", "")
+            self.console_errors.append(
+                f"exception: {text} {fields or ''} at {where or origin}".rstrip()
+            )
         elif method == "Runtime.consoleAPICalled" and params["type"] in (
             "error",
             "assert",
@@ -80,6 +96,10 @@ class Page:
                 for arg in params["args"]
             ]
             self.console_errors.append(f"console.{params['type']}: {' '.join(words)}")
+        elif method == "Network.webSocketFrameSent":
+            self._note_frame(params["response"]["payloadData"], sent=True)
+        elif method == "Network.webSocketFrameReceived":
+            self._note_frame(params["response"]["payloadData"], sent=False)
         elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
             entry = params["entry"]
             text = f"log: {entry['text']} {entry.get('url', '')}".strip()
@@ -90,6 +110,23 @@ class Page:
                 self.elsewhere_errors.append(text)
             else:
                 self.console_errors.append(text)
+
+    def _note_frame(self, payload: str, *, sent: bool) -> None:
+        try:
+            messages = json.loads(payload)
+        except ValueError:
+            return
+        for message in messages if isinstance(messages, list) else [messages]:
+            if not isinstance(message, dict) or not isinstance(message.get("id"), int):
+                continue
+            if sent:
+                self._commands[message["id"]] = str(message.get("type"))
+                if len(self._commands) > 1000:
+                    del self._commands[next(iter(self._commands))]
+            elif (message.get("error") or {}).get("code") == "unknown_command":
+                self.unknown_commands.append(
+                    self._commands.get(message["id"], f"id {message['id']}")
+                )
 
     async def evaluate(self, expression: str) -> Any:
         """Return the value of a JavaScript expression (a promise is awaited)."""
@@ -183,7 +220,7 @@ async def chromium_page(workdir: Path) -> AsyncIterator[Page]:
                 target["webSocketDebuggerUrl"], max_msg_size=0
             ) as ws:
                 page = Page(ws)
-                for domain in ("Page", "Runtime", "Log"):
+                for domain in ("Page", "Runtime", "Log", "Network"):
                     await page.call(f"{domain}.enable")
                 yield page
     finally:

@@ -412,10 +412,14 @@ async def main() -> int:
                     f"the card checked; pictures: {[str(p) for p in pictures]}", started
                 )
                 await page.evaluate("1")
-                assert not page.console_errors, page.console_errors
+                assert not page.console_errors, (
+                    page.console_errors,
+                    f"commands Home Assistant did not know: {page.unknown_commands}",
+                )
                 _step(
                     "the browser's console logged no error"
-                    f" ({len(page.elsewhere_errors)} failed loads from other hosts)",
+                    f" ({len(page.elsewhere_errors)} failed loads from other hosts,"
+                    f" commands unknown: {page.unknown_commands})",
                     started,
                 )
         warned = _deprecation_warnings(workdir / "home-assistant.log")

@@ -506,11 +506,22 @@ def telecmi_client(make_telecmi_client: Callable[..., TelecmiClient]) -> Telecmi
 
 @dataclass
 class TelecmiPushes:
-    """A TeleCMI entry that is set up: pushes to its webhook, the events it fired."""
+    """A TeleCMI entry that is set up: pushes to its webhook, the events it fired.
 
+    `started` is the frozen clock's time when the entry was set up; `poll` moves the
+    clock on past the next poll, as `next_poll` does.
+    """
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
     client: TestClient[Any, Any]
     path: str
     events: list[Event]
+    started: float
+
+    async def poll(self, seconds: float = 31) -> None:
+        """Move the clock on past the next poll and let that poll finish."""
+        await next_poll(self.hass, self.freezer, seconds)
 
     async def push(
         self, payload: dict[str, Any], status: HTTPStatus = HTTPStatus.OK
@@ -538,9 +549,12 @@ async def telecmi_pushes(
     assert await setup_entry(hass, telecmi_entry)
     events = async_capture_events(hass, EVENT_MISSED_CALL)
     return TelecmiPushes(
+        hass,
+        freezer,
         await hass_client_no_auth(),
         f"/api/webhook/{telecmi_entry.data[CONF_WEBHOOK_ID]}",
         events,
+        freezer().timestamp(),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,22 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Unload and set up again, as a restart of Home Assistant does."""
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _down(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    *misses: Callable[[], None],
+    hours: tuple[int, ...],
+) -> None:
+    """Unload; let each span of hours pass and then miss a call; set up again."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    for span, miss in zip(hours, misses, strict=True):
+        freezer.tick(timedelta(hours=span))
+        miss()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
@@ -181,14 +197,15 @@ async def test_restart_neither_repeats_nor_loses(
     assert _callers(announced) == ["+64before"]
     event_state = hass.states.get(EVENT).state
 
-    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
     # Home Assistant is down for two hours; calls are missed meanwhile.
-    freezer.tick(timedelta(hours=1))
-    enswitch.add_missed_call(freezer().timestamp(), "+64whiledown1")
-    freezer.tick(timedelta(hours=1))
-    enswitch.add_missed_call(freezer().timestamp() - 60, "+64whiledown2")
-    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
-    await hass.async_block_till_done()
+    await _down(
+        hass,
+        enswitch_entry,
+        freezer,
+        lambda: enswitch.add_missed_call(freezer().timestamp(), "+64whiledown1"),
+        lambda: enswitch.add_missed_call(freezer().timestamp() - 60, "+64whiledown2"),
+        hours=(1, 1),
+    )
     assert _callers(announced) == ["+64before", "+64whiledown1", "+64whiledown2"]
     assert hass.states.get(LATEST).state == "+64whiledown2"
     assert hass.states.get(EVENT).state != event_state
@@ -210,13 +227,14 @@ async def test_catch_up_is_bounded_to_a_day(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """After more than a day down, only the last 24 hours are caught up."""
-    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
-    freezer.tick(timedelta(hours=2))
-    enswitch.add_missed_call(freezer().timestamp(), "+64toolong")
-    freezer.tick(timedelta(hours=30))
-    enswitch.add_missed_call(freezer().timestamp() - 3600, "+64recent")
-    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
-    await hass.async_block_till_done()
+    await _down(
+        hass,
+        enswitch_entry,
+        freezer,
+        lambda: enswitch.add_missed_call(freezer().timestamp(), "+64toolong"),
+        lambda: enswitch.add_missed_call(freezer().timestamp() - 3600, "+64recent"),
+        hours=(2, 30),
+    )
     assert _callers(announced) == ["+64recent"]
     _, params = enswitch.requests[-1]
     assert int(params["end"]) - int(params["start"]) <= 24 * 3600 + 5 * 60 + 1
@@ -247,29 +265,17 @@ async def test_no_replay_after_unavailability(
     assert hass.states.get(EVENT).state == after.state
 
 
-async def test_damaged_saved_state_is_a_warning(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    hass_storage: dict[str, Any],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A damaged state starts afresh: no crash, and no flood of old calls."""
-    hass_storage[storage_key(enswitch_entry.entry_id)] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": storage_key(enswitch_entry.entry_id),
-        "data": {"version": 1, "last_poll": "yesterday", "seen": [], "latest": None},
-    }
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    enswitch.add_missed_call(1763640000, "+64history")
-    await setup_entry(hass, enswitch_entry)
-    assert events == []
-    assert "saved missed-call state of alice@pbx.example.com is damaged" in caplog.text
-
-
 @pytest.mark.parametrize(
-    "data", [[], "", 0, None, {"tracker": [], "log": {}}, {"tracker": {}, "log": 3}]
+    "data",
+    [
+        {"version": 1, "last_poll": "yesterday", "seen": [], "latest": None},
+        [],
+        "",
+        0,
+        None,
+        {"tracker": [], "log": {}},
+        {"tracker": {}, "log": 3},
+    ],
 )
 async def test_saved_state_of_any_shape_is_a_warning(
     hass: HomeAssistant,
@@ -279,7 +285,7 @@ async def test_saved_state_of_any_shape_is_a_warning(
     caplog: pytest.LogCaptureFixture,
     data: object,
 ) -> None:
-    """Saved data that is not an object starts afresh instead of failing setup."""
+    """Damaged saved data, of any shape, starts afresh: no crash, no flood of old calls."""
     hass_storage[storage_key(enswitch_entry.entry_id)] = {
         "version": 1,
         "minor_version": 1,

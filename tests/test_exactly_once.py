@@ -8,7 +8,6 @@ Retry-After, and a role refused everything without a repair issue.
 
 from __future__ import annotations
 
-from http import HTTPStatus
 import logging
 from typing import Any
 
@@ -21,12 +20,10 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.callwatch.announcer import storage_key
-from custom_components.callwatch.const import DOMAIN, EVENT_MISSED_CALL
+from custom_components.callwatch.const import DOMAIN
 
 from .conftest import TelecmiPushes, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
@@ -36,13 +33,7 @@ from .fakes.telecmi import FakeTelecmi, cdr_push
 TELECMI_LATEST = "sensor.telecmi_1111113_latest_missed_caller"
 ENSWITCH_LATEST = "sensor.alice_pbx_example_com_latest_missed_caller"
 ENSWITCH_EVENT = "event.alice_pbx_example_com_missed_call"
-WEBHOOK = "/api/webhook/telecmi_webhook_id"
 APP_ID = 1111113
-
-
-async def _push(client: Any, payload: dict[str, Any]) -> None:
-    response = await client.post(WEBHOOK, json=payload)
-    assert response.status == HTTPStatus.OK
 
 
 def _callers(events: list[Any]) -> list[str | None]:
@@ -50,31 +41,25 @@ def _callers(events: list[Any]) -> list[str | None]:
 
 
 async def test_a_call_listed_before_its_push_is_announced_once(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    telecmi: FakeTelecmi, telecmi_pushes: TelecmiPushes
 ) -> None:
     """The listing's `_id` and the push's `cmiuuid` differ; the call is the same."""
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     telecmi.add_missed_call(now - 20, "+919811111111", "+918000000000")
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     assert telecmi_pushes.callers() == ["+919811111111"]
     await telecmi_pushes.push(
         cdr_push(APP_ID, "conv-1", "missed", now - 20, from_="+919811111111"),
     )
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     assert telecmi_pushes.callers() == ["+919811111111"]
 
 
 async def test_numbers_written_two_ways_are_one_call(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    telecmi: FakeTelecmi, telecmi_pushes: TelecmiPushes
 ) -> None:
     """The listing writes `to` as a number and `from` without "+"; the push "+91..."."""
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     await telecmi_pushes.push(
         cdr_push(
             APP_ID,
@@ -87,43 +72,37 @@ async def test_numbers_written_two_ways_are_one_call(
         ),
     )
     telecmi.add_missed_call(now - 20, 919811111111, 918000000000)
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
+    await telecmi_pushes.poll()
     assert telecmi_pushes.callers() == ["+919811111111"]
     assert telecmi_pushes.events[0].data["caller_number_raw"] == "+91 98111 11111"
     assert telecmi_pushes.events[0].data["called_number"] == "+918000000000"
 
 
 async def test_a_push_retried_after_the_overlap_is_not_announced_again(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    telecmi: FakeTelecmi, telecmi_pushes: TelecmiPushes
 ) -> None:
     """A push retried after the overlap is not announced again."""
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     push = cdr_push(APP_ID, "conv-3", "missed", now - 5, from_="+919811111111")
     await telecmi_pushes.push(push)
     telecmi.add_missed_call(now - 5, "+919811111111", "+918000000000")
     for _ in range(40):  # twenty minutes of polls
-        await next_poll(hass, freezer)
+        await telecmi_pushes.poll()
     await telecmi_pushes.push(push)
     await telecmi_pushes.push(push)
     assert telecmi_pushes.callers() == ["+919811111111"]
 
 
 async def test_look_alike_calls_are_not_merged(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    telecmi: FakeTelecmi, telecmi_pushes: TelecmiPushes
 ) -> None:
     """A redial a minute later, and two withheld callers to one line, are four calls.
 
     The poll then lists all four (under other ids, in the other order); each row claims
     the pushed call nearest in time, and nothing is announced twice.
     """
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     for conversation, when, caller in (
         ("redial-1", now - 100, "+919811111111"),
         ("redial-2", now - 40, "+919811111111"),
@@ -142,24 +121,19 @@ async def test_look_alike_calls_are_not_merged(
     ]
     telecmi.add_missed_call(now - 41, 919811111111, 918000000000)
     telecmi.add_missed_call(now - 31, "anonymous", 918000000000)
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     telecmi.add_missed_call(now - 101, 919811111111, 918000000000)
     telecmi.add_missed_call(now - 91, "anonymous", 918000000000)
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
+    await telecmi_pushes.poll()
     assert len(telecmi_pushes.events) == 4
 
 
 async def test_one_id_twice_in_a_listing_is_one_call(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    telecmi: FakeTelecmi, telecmi_pushes: TelecmiPushes
 ) -> None:
     """A call arriving while the pages are read shifts a row onto the next page."""
-    await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     for index in range(60):
         telecmi.add_missed_call(now - 100 + index, f"+9198000{index:05d}")
 
@@ -168,10 +142,10 @@ async def test_one_id_twice_in_a_listing_is_one_call(
             telecmi.add_missed_call(now - 1, "+919899999999")
 
     telecmi.after_page = a_call_arrives
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     telecmi.after_page = None
-    await next_poll(hass, freezer)
-    callers = _callers(events)
+    await telecmi_pushes.poll()
+    callers = telecmi_pushes.callers()
     assert len(callers) == len(set(callers)) == 61
 
 
@@ -245,18 +219,15 @@ async def test_an_announcement_reaches_the_disk_within_seconds(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
     telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
+    telecmi_pushes: TelecmiPushes,
     hass_storage: dict[str, Any],
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A poll right after a push does not put off writing what the push announced."""
-    key = storage_key(telecmi_entry.entry_id)
-    await setup_entry(hass, telecmi_entry)
-    await next_poll(hass, freezer, 400)
-    client = await hass_client_no_auth()
-    now = freezer().timestamp()
-    await _push(
-        client, cdr_push(APP_ID, "conv-s", "missed", now, from_="+919811111111")
+    await telecmi_pushes.poll(400)
+    await telecmi_pushes.push(
+        cdr_push(
+            APP_ID, "conv-s", "missed", telecmi_pushes.started + 400, "+919811111111"
+        )
     )
     # A refresh asked through Home Assistant, as an automation or the UI asks one.
     assert await async_setup_component(hass, "homeassistant", {})
@@ -268,8 +239,9 @@ async def test_an_announcement_reaches_the_disk_within_seconds(
         blocking=True,
     )
     assert len(telecmi.requests) > asked
-    await next_poll(hass, freezer, 11)
-    assert "919811111111" in str(hass_storage[key]["data"])
+    await telecmi_pushes.poll(11)
+    saved = hass_storage[storage_key(telecmi_entry.entry_id)]["data"]
+    assert "919811111111" in str(saved)
 
 
 async def test_a_push_from_the_future_is_refused(
@@ -277,10 +249,9 @@ async def test_a_push_from_the_future_is_refused(
     telecmi_entry: MockConfigEntry,
     telecmi_pushes: TelecmiPushes,
     hass_storage: dict[str, Any],
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Stamped a day ahead (a skewed clock, a forged push): neither latest nor saved."""
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     await telecmi_pushes.push(
         cdr_push(APP_ID, "conv-p", "missed", now - 60, from_="+919811111111")
     )

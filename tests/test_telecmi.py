@@ -13,18 +13,16 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.callwatch import live_calls
 from custom_components.callwatch.const import (
     CONF_DIRECTIONS,
-    EVENT_MISSED_CALL,
 )
 from custom_components.callwatch.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import TelecmiPushes, next_poll, setup_entry
+from .conftest import TelecmiPushes, setup_entry
 from .fakes.telecmi import FakeTelecmi, cdr_push, event_push
 
 ACTIVE = "sensor.telecmi_1111113_active_calls"
@@ -37,16 +35,15 @@ async def test_polled_missed_calls(
     hass: HomeAssistant,
     telecmi: FakeTelecmi,
     telecmi_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    telecmi_pushes: TelecmiPushes,
 ) -> None:
     """Polling finds missed calls; without a push the active count is unknown."""
-    await setup_entry(hass, telecmi_entry)
     assert hass.states.get(ACTIVE).state == "unknown"
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    now = freezer().timestamp()
+    events = telecmi_pushes.events
+    now = telecmi_pushes.started
     telecmi.add_missed_call(now - 20, 919800000001, 918000000000, name="Asha")
     telecmi.add_missed_call(now - 10, "209_1111113", 919700000002, direction="outbound")
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     # Incoming only, unless the options ask for outgoing too.
     assert [event.data["caller_number"] for event in events] == ["+919800000001"]
     assert events[0].data["caller_number_raw"] == "919800000001"
@@ -60,25 +57,21 @@ async def test_polled_missed_calls(
     await hass.config_entries.async_reload(telecmi_entry.entry_id)
     await hass.async_block_till_done()
     telecmi.add_missed_call(now + 20, "207_1111113", 919700000003, direction="outbound")
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     assert [event.data["caller_number"] for event in events][1:] == ["207_1111113"]
     assert events[-1].data["direction"] == "outbound"
 
 
-async def _push(
-    client: Any, payload: dict[str, Any], status: HTTPStatus = HTTPStatus.OK
-) -> None:
+async def _push(client: Any, payload: dict[str, Any]) -> None:
     response = await client.post(WEBHOOK, json=payload)
-    assert response.status == status
+    assert response.status == HTTPStatus.OK
 
 
 async def test_pushes_count_live_calls(
-    hass: HomeAssistant,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, telecmi_pushes: TelecmiPushes, freezer: FrozenDateTimeFactory
 ) -> None:
     """Pushes count live calls."""
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     await telecmi_pushes.push(event_push(1111113, "conv-1", "waiting", now))
     await telecmi_pushes.push(event_push(1111113, "conv-2", "started", now))
     assert hass.states.get(ACTIVE).state == "2"
@@ -90,22 +83,19 @@ async def test_pushes_count_live_calls(
     await telecmi_pushes.push(event_push(1111113, "conv-1", "answered", now + 5))
     assert hass.states.get(ACTIVE).state == "1"
     # A poll in between keeps the pushed count.
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     assert hass.states.get(ACTIVE).state == "1"
     # A call whose end never arrives is dropped after four hours.
     freezer.tick(timedelta(hours=4))
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     assert hass.states.get(ACTIVE).state == "0"
 
 
 async def test_pushed_missed_call_fires_once(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, telecmi: FakeTelecmi, telecmi_pushes: TelecmiPushes
 ) -> None:
     """Pushed missed call fires once."""
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     await telecmi_pushes.push(event_push(1111113, "conv-9", "waiting", now - 30))
     await telecmi_pushes.push(
         cdr_push(1111113, "conv-9", "missed", now - 30, from_="+919811111111"),
@@ -118,8 +108,8 @@ async def test_pushed_missed_call_fires_once(
     assert hass.states.get(ACTIVE).state == "0"
     # The poll lists the same call, under TeleCMI's row id and a second later.
     telecmi.add_missed_call(now - 29, "+919811111111", "+918000000000")
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
+    await telecmi_pushes.poll()
     assert len(telecmi_pushes.events) == 1
     # The same push again (a retry) is not a second call either.
     await telecmi_pushes.push(
@@ -129,12 +119,10 @@ async def test_pushed_missed_call_fires_once(
 
 
 async def test_pushes_that_are_refused(
-    hass: HomeAssistant,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, telecmi_pushes: TelecmiPushes
 ) -> None:
     """Pushes for another app, of the wrong shape or not JSON are refused."""
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     await telecmi_pushes.push(
         event_push(999, "conv-x", "waiting", now), HTTPStatus.FORBIDDEN
     )
@@ -176,9 +164,7 @@ async def test_a_flood_of_forged_live_pushes_is_capped(
 
 
 async def test_push_by_get(
-    hass: HomeAssistant,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, telecmi_pushes: TelecmiPushes, freezer: FrozenDateTimeFactory
 ) -> None:
     """CHUB global may push with GET and the fields in the query."""
     push = event_push(1111113, "conv-g", "started", freezer().timestamp())

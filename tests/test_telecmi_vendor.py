@@ -61,7 +61,6 @@ def _callers(events: list[Any]) -> list[str | None]:
 
 @pytest.mark.parametrize("push_first", [True, False])
 async def test_india_record_without_a_called_number_is_one_call(
-    hass: HomeAssistant,
     telecmi: FakeTelecmi,
     telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
@@ -79,10 +78,10 @@ async def test_india_record_without_a_called_number_is_one_call(
     if push_first:
         await telecmi_pushes.push(push)
     telecmi.add_missed_call(rang, CALLER, DID)
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     if not push_first:
         await telecmi_pushes.push(push)
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     assert telecmi_pushes.callers() == ["+919811111111"]
     # The push knows no called number; the row does.
     assert telecmi_pushes.events[0].data["called_number"] == (
@@ -93,7 +92,6 @@ async def test_india_record_without_a_called_number_is_one_call(
 @pytest.mark.parametrize("telecmi", ["global"], indirect=True)
 @pytest.mark.parametrize("waited", [119, 143])
 async def test_a_record_stamped_after_the_wait_is_one_call(
-    hass: HomeAssistant,
     telecmi: FakeTelecmi,
     telecmi_pushes: TelecmiPushes,
     freezer: FrozenDateTimeFactory,
@@ -114,8 +112,8 @@ async def test_a_record_stamped_after_the_wait_is_one_call(
         ),
     )
     telecmi.add_missed_call(rang, CALLER, DID)
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
+    await telecmi_pushes.poll()
     assert telecmi_pushes.callers() == ["+919811111111"]
     # The time is when it began ringing.
     assert datetime.fromisoformat(
@@ -125,13 +123,10 @@ async def test_a_record_stamped_after_the_wait_is_one_call(
 
 @pytest.mark.parametrize("telecmi", ["global"], indirect=True)
 async def test_one_agent_missing_a_call_is_not_a_missed_call(
-    hass: HomeAssistant,
-    telecmi: FakeTelecmi,
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, telecmi: FakeTelecmi, telecmi_pushes: TelecmiPushes
 ) -> None:
     """Case 3: agent 302 does not pick up, 204 answers: nothing was missed."""
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     await telecmi_pushes.push(
         event_push(APP_ID, "conv-1", "waiting", now, CALLER, DID, region="global"),
     )
@@ -147,7 +142,7 @@ async def test_one_agent_missing_a_call_is_not_a_missed_call(
     await telecmi_pushes.push(
         cdr_push(APP_ID, "conv-1", "answered", now + 90, CALLER, DID, region="global"),
     )
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     assert telecmi_pushes.events == []
     assert hass.states.get(ACTIVE).state == "0"
     assert hass.states.get(WAITING).state == "0"
@@ -262,8 +257,7 @@ async def test_live_calls_as_telecmi_pushes_them(
 
 
 async def test_the_older_record_without_an_app_id(
-    telecmi_pushes: TelecmiPushes,
-    freezer: FrozenDateTimeFactory,
+    telecmi_pushes: TelecmiPushes, freezer: FrozenDateTimeFactory
 ) -> None:
     """Case 6: TeleCMI's older records name no app: the entry's secret address does.
 
@@ -308,6 +302,6 @@ async def test_voicemail_where_telecmi_tells(
     assert [call["voicemail"] for call in waiting] == [False, True]
     # A call only listed: TeleCMI's listings do not tell.
     telecmi.add_missed_call(freezer().timestamp() - 5, 919833333333, DID)
-    await next_poll(hass, freezer)
+    await telecmi_pushes.poll()
     assert telecmi_pushes.events[-1].data["voicemail"] is None
     assert hass.states.get(EVENT).attributes["voicemail"] is None
