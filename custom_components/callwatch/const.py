@@ -32,5 +32,7 @@ DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
 MIN_SCAN_INTERVAL: Final = timedelta(seconds=15)
 MAX_SCAN_INTERVAL: Final = timedelta(hours=1)
 DEFAULT_DIRECTIONS: Final = ("inbound",)
+# How long a provider has to answer one request, in seconds.
+REQUEST_TIMEOUT: Final = 15.0
 
 EVENT_MISSED_CALL: Final = "callwatch_missed_call"

@@ -38,6 +38,7 @@ from .const import (
     CONF_EXTENSION,
     CONF_REGION,
     CONF_SECRET,
+    REQUEST_TIMEOUT,
 )
 from .options import CallwatchOptions
 from .providers import (
@@ -95,6 +96,7 @@ def _enswitch_client(
         customer=None if scope in (None, "own") else scope,
         country=options.country,
         called_numbers=options.called_numbers,
+        request_timeout=REQUEST_TIMEOUT,
     )
 
 
@@ -108,6 +110,7 @@ def _telecmi_client(
         session=session,
         api_url=data.get(CONF_API_URL) or None,
         country=options.country,
+        request_timeout=REQUEST_TIMEOUT,
     )
 
 
@@ -121,6 +124,7 @@ def _voipnow_client(
         session=session,
         extension=data.get(CONF_EXTENSION) or "@self",
         country=options.country,
+        request_timeout=REQUEST_TIMEOUT,
     )
 
 
