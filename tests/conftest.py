@@ -505,17 +505,16 @@ def telecmi_client(make_telecmi_client: Callable[..., TelecmiClient]) -> Telecmi
 
 
 @dataclass
-class TelecmiPushes:
-    """A TeleCMI entry that is set up: pushes to its webhook, the events it fired.
+class Account:
+    """An entry that is set up: the missed-call events it fired, polls on a frozen clock.
 
-    `started` is the frozen clock's time when the entry was set up; `poll` moves the
-    clock on past the next poll, as `next_poll` does.
+    `started` is the clock's time when the entry was set up; `poll` moves the clock on
+    past the next poll, as `next_poll` does.
     """
 
     hass: HomeAssistant
     freezer: FrozenDateTimeFactory
-    client: TestClient[Any, Any]
-    path: str
+    entry: MockConfigEntry
     events: list[Event]
     started: float
 
@@ -523,16 +522,24 @@ class TelecmiPushes:
         """Move the clock on past the next poll and let that poll finish."""
         await next_poll(self.hass, self.freezer, seconds)
 
+    def callers(self) -> list[str | None]:
+        """Return the callers of the missed-call events fired, in order."""
+        return [event.data["caller_number"] for event in self.events]
+
+
+@dataclass
+class TelecmiPushes(Account):
+    """A TeleCMI entry that is set up, and its webhook to push to."""
+
+    client: TestClient[Any, Any]
+    path: str
+
     async def push(
         self, payload: dict[str, Any], status: HTTPStatus = HTTPStatus.OK
     ) -> None:
         """POST `payload` to the webhook; check the answer's status."""
         response = await self.client.post(self.path, json=payload)
         assert response.status == status
-
-    def callers(self) -> list[str | None]:
-        """Return the callers of the missed-call events fired, in order."""
-        return [event.data["caller_number"] for event in self.events]
 
 
 @pytest.fixture
@@ -547,14 +554,14 @@ async def telecmi_pushes(
     The clock is frozen first (`freezer`), as in the tests that move it.
     """
     assert await setup_entry(hass, telecmi_entry)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
     return TelecmiPushes(
-        hass,
-        freezer,
-        await hass_client_no_auth(),
-        f"/api/webhook/{telecmi_entry.data[CONF_WEBHOOK_ID]}",
-        events,
-        freezer().timestamp(),
+        hass=hass,
+        freezer=freezer,
+        entry=telecmi_entry,
+        events=async_capture_events(hass, EVENT_MISSED_CALL),
+        started=freezer().timestamp(),
+        client=await hass_client_no_auth(),
+        path=f"/api/webhook/{telecmi_entry.data[CONF_WEBHOOK_ID]}",
     )
 
 
@@ -563,3 +570,14 @@ def announced(hass: HomeAssistant, init_integration: MockConfigEntry) -> list[Ev
     """Set up the entry; return the missed-call events it fires from then on."""
     events: list[Event] = async_capture_events(hass, EVENT_MISSED_CALL)
     return events
+
+
+@pytest.fixture
+def account(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    announced: list[Event],
+) -> Account:
+    """Set up the entry; return it with the events it fires and its polls."""
+    return Account(hass, freezer, init_integration, announced, freezer().timestamp())

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.callwatch.announcer import storage_key
 from custom_components.callwatch.const import EVENT_MISSED_CALL
 
-from .conftest import SnapshotEntities, next_poll, setup_entry
+from .conftest import Account, SnapshotEntities, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 
@@ -81,22 +81,18 @@ async def test_history_is_not_news(
 
 
 async def test_each_new_call_fires_once_oldest_first(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    announced: list[Event],
-    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch, account: Account
 ) -> None:
     """Each new call fires once oldest first."""
-    now = freezer().timestamp()
+    now = account.started
     enswitch.add_missed_call(
         now - 2, "+64second", callername="Sam", dnumber="100", uniqueid="1763640000.2"
     )
     enswitch.add_missed_call(now - 20, "+64first")
-    await next_poll(hass, freezer)
-    assert _callers(announced) == ["+64first", "+64second"]
-    assert announced[1].data == {
-        "config_entry_id": enswitch_entry.entry_id,
+    await account.poll()
+    assert account.callers() == ["+64first", "+64second"]
+    assert account.events[1].data == {
+        "config_entry_id": account.entry.entry_id,
         "provider": "enswitch",
         "caller_number": "+64second",
         "caller_number_raw": "+64second",
@@ -113,15 +109,13 @@ async def test_each_new_call_fires_once_oldest_first(
     }
     # Later polls see the same calls again in their overlap, and stay silent.
     for _ in range(5):
-        await next_poll(hass, freezer)
-    assert len(announced) == 2
+        await account.poll()
+    assert len(account.events) == 2
 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_event_entity_triggers_per_call(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch: FakeEnswitch, freezer: FrozenDateTimeFactory
 ) -> None:
     """Event entity triggers per call."""
     triggered: list[dict[str, Any]] = []
@@ -150,118 +144,107 @@ async def test_event_entity_triggers_per_call(
 
 
 async def test_late_and_edge_calls_fire_once(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    announced: list[Event],
-    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch, account: Account
 ) -> None:
     """A call logged late with an earlier time, or stamped at a window's end."""
-    await next_poll(hass, freezer)
+    await account.poll()
     # Logged now, but stamped when it started ringing, before the last poll.
-    enswitch.add_missed_call(freezer().timestamp() - 90, "+64late")
+    enswitch.add_missed_call(account.freezer().timestamp() - 90, "+64late")
     # Stamped by a provider clock running ahead, at the very second of our clock.
-    enswitch.add_missed_call(freezer().timestamp() + 31, "+64ahead")
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
-    assert sorted(_callers(announced)) == ["+64ahead", "+64late"]
+    enswitch.add_missed_call(account.freezer().timestamp() + 31, "+64ahead")
+    await account.poll()
+    await account.poll()
+    await account.poll()
+    assert sorted(account.callers()) == ["+64ahead", "+64late"]
 
 
 async def test_calls_that_look_alike_are_two_events(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    announced: list[Event],
-    freezer: FrozenDateTimeFactory,
+    enswitch: FakeEnswitch, account: Account
 ) -> None:
     """Two calls from one number in one second, without ids, are two calls."""
-    now = freezer().timestamp()
+    now = account.started
     enswitch.add_missed_call(now - 5, "+64twice")
     enswitch.add_missed_call(now - 5, "+64twice")
-    await next_poll(hass, freezer)
+    await account.poll()
     enswitch.add_missed_call(now - 5, "+64twice")
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
-    assert _callers(announced) == ["+64twice"] * 3
+    await account.poll()
+    await account.poll()
+    assert account.callers() == ["+64twice"] * 3
 
 
 async def test_restart_neither_repeats_nor_loses(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    announced: list[Event],
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch: FakeEnswitch, account: Account
 ) -> None:
     """Restart neither repeats nor loses."""
-    enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
-    await next_poll(hass, freezer)
-    assert _callers(announced) == ["+64before"]
+    enswitch.add_missed_call(account.started - 5, "+64before")
+    await account.poll()
+    assert account.callers() == ["+64before"]
     event_state = hass.states.get(EVENT).state
 
     # Home Assistant is down for two hours; calls are missed meanwhile.
     await _down(
         hass,
-        enswitch_entry,
-        freezer,
-        lambda: enswitch.add_missed_call(freezer().timestamp(), "+64whiledown1"),
-        lambda: enswitch.add_missed_call(freezer().timestamp() - 60, "+64whiledown2"),
+        account.entry,
+        account.freezer,
+        lambda: enswitch.add_missed_call(
+            account.freezer().timestamp(), "+64whiledown1"
+        ),
+        lambda: enswitch.add_missed_call(
+            account.freezer().timestamp() - 60, "+64whiledown2"
+        ),
         hours=(1, 1),
     )
-    assert _callers(announced) == ["+64before", "+64whiledown1", "+64whiledown2"]
+    assert account.callers() == ["+64before", "+64whiledown1", "+64whiledown2"]
     assert hass.states.get(LATEST).state == "+64whiledown2"
     assert hass.states.get(EVENT).state != event_state
 
     # A plain restart with nothing new fires nothing, and the entity does not replay.
     event_state = hass.states.get(EVENT).state
-    await _restart(hass, enswitch_entry)
-    await next_poll(hass, freezer)
-    assert len(announced) == 3
+    await _restart(hass, account.entry)
+    await account.poll()
+    assert len(account.events) == 3
     assert hass.states.get(EVENT).state == event_state
     assert hass.states.get(EVENT).attributes["caller_number"] == "+64whiledown2"
 
 
 async def test_catch_up_is_bounded_to_a_day(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    announced: list[Event],
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch: FakeEnswitch, account: Account
 ) -> None:
     """After more than a day down, only the last 24 hours are caught up."""
     await _down(
         hass,
-        enswitch_entry,
-        freezer,
-        lambda: enswitch.add_missed_call(freezer().timestamp(), "+64toolong"),
-        lambda: enswitch.add_missed_call(freezer().timestamp() - 3600, "+64recent"),
+        account.entry,
+        account.freezer,
+        lambda: enswitch.add_missed_call(account.freezer().timestamp(), "+64toolong"),
+        lambda: enswitch.add_missed_call(
+            account.freezer().timestamp() - 3600, "+64recent"
+        ),
         hours=(2, 30),
     )
-    assert _callers(announced) == ["+64recent"]
+    assert account.callers() == ["+64recent"]
     _, params = enswitch.requests[-1]
     assert int(params["end"]) - int(params["start"]) <= 24 * 3600 + 5 * 60 + 1
 
 
 async def test_no_replay_after_unavailability(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    announced: list[Event],
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch: FakeEnswitch, account: Account
 ) -> None:
     """No replay after unavailability."""
-    enswitch.add_missed_call(freezer().timestamp() - 5, "+64once")
-    await next_poll(hass, freezer)
+    enswitch.add_missed_call(account.started - 5, "+64once")
+    await account.poll()
     shown = hass.states.get(EVENT).state
     enswitch.fault = FaultPlan(status=500)
-    await next_poll(hass, freezer)
+    await account.poll()
     assert hass.states.get(EVENT).state == STATE_UNAVAILABLE
-    # A call missed during the outage is announced once the provider is back.
-    enswitch.add_missed_call(freezer().timestamp() - 5, "+64during")
+    # A call missed during the outage is account.events once the provider is back.
+    enswitch.add_missed_call(account.freezer().timestamp() - 5, "+64during")
     enswitch.fault = FaultPlan()
-    await next_poll(hass, freezer)
-    assert _callers(announced) == ["+64once", "+64during"]
+    await account.poll()
+    assert account.callers() == ["+64once", "+64during"]
     after = hass.states.get(EVENT)
     assert after.state != shown
     assert after.attributes["caller_number"] == "+64during"
-    await next_poll(hass, freezer)
+    await account.poll()
     assert hass.states.get(EVENT).state == after.state
 
 

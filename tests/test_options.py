@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -16,7 +16,7 @@ from custom_components.callwatch.const import (
     EVENT_MISSED_CALL,
 )
 
-from .conftest import ENSWITCH_OPTIONS, next_poll, setup_entry
+from .conftest import ENSWITCH_OPTIONS, Account, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 
 
@@ -71,23 +71,19 @@ async def test_options_take_effect_at_once(
 
 
 async def test_reload_keeps_the_missed_call_state(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    announced: list[Event],
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch: FakeEnswitch, account: Account
 ) -> None:
     """Changing options neither repeats nor loses a call."""
-    enswitch.add_missed_call(freezer().timestamp() - 5, "+64before")
-    await next_poll(hass, freezer)
-    result = await hass.config_entries.options.async_init(enswitch_entry.entry_id)
+    enswitch.add_missed_call(account.started - 5, "+64before")
+    await account.poll()
+    result = await hass.config_entries.options.async_init(account.entry.entry_id)
     await hass.config_entries.options.async_configure(
         result["flow_id"], {**ENSWITCH_OPTIONS, CONF_CALLED_NUMBERS: []}
     )
     await hass.async_block_till_done()
-    enswitch.add_missed_call(freezer().timestamp() - 5, "+64after")
-    await next_poll(hass, freezer, 61)
-    assert [event.data["caller_number"] for event in announced] == [
+    enswitch.add_missed_call(account.freezer().timestamp() - 5, "+64after")
+    await account.poll(61)
+    assert [event.data["caller_number"] for event in account.events] == [
         "+64before",
         "+64after",
     ]
