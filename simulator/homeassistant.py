@@ -31,6 +31,12 @@ http:
 frontend:
 config:
 api:
+# What default_config brings and the frontend asks about: the history, the logbook and
+# the energy preferences (without them its requests fail, now and then uncaught).
+recorder:
+history:
+logbook:
+energy:
 logger:
   default: warning
   logs:
