@@ -8,6 +8,7 @@ the Companion app sends it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import shutil
@@ -15,7 +16,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.auth.models import User
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -52,7 +53,7 @@ async def gateway(socket_enabled: None) -> AsyncIterator[tuple[FakePushGateway, 
 
 
 @pytest.fixture
-async def phone(
+async def phone_device(
     hass: HomeAssistant,
     hass_admin_user: User,
     gateway: tuple[FakePushGateway, str],
@@ -117,23 +118,62 @@ async def _use_blueprint(
     assert state.state == "on"
 
 
-async def _tap(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, action: str
-) -> None:
-    """Tap a notification's action on the phone: its app fires the event."""
-    client = await hass_client_no_auth()
-    response = await client.post(
-        f"/api/webhook/{PHONE_WEBHOOK}",
-        json={
-            "type": "fire_event",
-            "data": {
-                "event_type": "mobile_app_notification_action",
-                "event_data": {"action": action},
+@dataclass
+class Phone:
+    """A phone with the Companion app, and what it was sent through the push gateway."""
+
+    hass: HomeAssistant
+    tmp_path: Path
+    push: FakePushGateway
+    device_id: str
+    hass_client_no_auth: ClientSessionGenerator
+
+    def waiting(self) -> State:
+        """Return the state of the waiting calls' sensor."""
+        state = self.hass.states.get(WAITING)
+        assert state is not None
+        return state
+
+    async def notified_of(
+        self,
+        account: MockConfigEntry,
+        options: dict[str, Any] | None = None,
+        **inputs: Any,
+    ) -> None:
+        """Set `account` up, with the blueprint's automation notifying this phone."""
+        assert await setup_entry(self.hass, account, options)
+        await _use_blueprint(
+            self.hass, self.tmp_path, account, self.device_id, **inputs
+        )
+
+    async def tap(self, action: str) -> None:
+        """Tap a notification's action on the phone: its app fires the event."""
+        client = await self.hass_client_no_auth()
+        response = await client.post(
+            f"/api/webhook/{PHONE_WEBHOOK}",
+            json={
+                "type": "fire_event",
+                "data": {
+                    "event_type": "mobile_app_notification_action",
+                    "event_data": {"action": action},
+                },
             },
-        },
-    )
-    assert response.status == 200
-    await hass.async_block_till_done()
+        )
+        assert response.status == 200
+        await self.hass.async_block_till_done()
+
+
+@pytest.fixture
+def phone(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    hass_client_no_auth: ClientSessionGenerator,
+    gateway: tuple[FakePushGateway, str],
+    phone_device: str,
+) -> Phone:
+    """Return the registered phone."""
+    push, _ = gateway
+    return Phone(hass, tmp_path, push, phone_device, hass_client_no_auth)
 
 
 def _actions(notification: dict[str, Any]) -> list[dict[str, Any]]:
@@ -142,19 +182,13 @@ def _actions(notification: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_a_missed_call_on_the_phone_and_dealt_with_from_it(
-    hass: HomeAssistant,
-    tmp_path: Path,
-    hass_client_no_auth: ClientSessionGenerator,
-    gateway: tuple[FakePushGateway, str],
-    phone: str,
+    phone: Phone,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A missed call on the phone and dealt with from it."""
-    push, _ = gateway
-    await setup_entry(hass, enswitch_entry)
-    await _use_blueprint(hass, tmp_path, enswitch_entry, phone)
+    await phone.notified_of(enswitch_entry)
     # Two calls in one poll, whose ids differ only by a trailing zero (Asterisk's
     # `epoch.sequence`): each gets its notification, and each is dealt with alone.
     now = freezer().timestamp()
@@ -162,10 +196,10 @@ async def test_a_missed_call_on_the_phone_and_dealt_with_from_it(
         now - 9, "+6493001234", callername="Carol", dnumber="100", uniqueid="1700.1"
     )
     enswitch.add_missed_call(now - 8, "+6493091234", dnumber="100", uniqueid="1700.10")
-    await next_poll(hass, freezer)
-    assert hass.states.get(WAITING).state == "2"
+    await next_poll(phone.hass, freezer)
+    assert phone.waiting().state == "2"
 
-    carol, other = push.notifications
+    carol, other = phone.push.notifications
     ack = f"CALLWATCH_ACK_{enswitch_entry.entry_id}_"
     assert carol == {
         "title": "Missed call",
@@ -187,32 +221,26 @@ async def test_a_missed_call_on_the_phone_and_dealt_with_from_it(
     assert other["message"] == "From +6493091234 to 100"
     assert _actions(other)[1] == {"action": f"{ack}ID_1700.10", "title": "Dealt with"}
 
-    await _tap(hass, hass_client_no_auth, f"{ack}ID_1700.10")
-    state = hass.states.get(WAITING)
+    await phone.tap(f"{ack}ID_1700.10")
+    state = phone.waiting()
     assert state.state == "1"
     assert [call["call_id"] for call in state.attributes["calls"]] == ["1700.1"]
     # Another automation's action, or another account's, leaves the calls alone.
-    await _tap(hass, hass_client_no_auth, "OPEN_GARAGE")
-    await _tap(hass, hass_client_no_auth, "CALLWATCH_ACK_01JOTHERACCOUNT_ID_1700.1")
-    assert hass.states.get(WAITING).state == "1"
-    await _tap(hass, hass_client_no_auth, f"{ack}ID_1700.1")
-    assert hass.states.get(WAITING).state == "0"
+    await phone.tap("OPEN_GARAGE")
+    await phone.tap("CALLWATCH_ACK_01JOTHERACCOUNT_ID_1700.1")
+    assert phone.waiting().state == "1"
+    await phone.tap(f"{ack}ID_1700.1")
+    assert phone.waiting().state == "0"
 
 
 async def test_callers_without_an_id_or_a_number(
-    hass: HomeAssistant,
-    tmp_path: Path,
-    hass_client_no_auth: ClientSessionGenerator,
-    gateway: tuple[FakePushGateway, str],
-    phone: str,
+    phone: Phone,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Callers without an id or a number."""
-    push, _ = gateway
-    await setup_entry(hass, enswitch_entry)
-    await _use_blueprint(hass, tmp_path, enswitch_entry, phone, title="Office phone")
+    await phone.notified_of(enswitch_entry, title="Office phone")
     now = freezer().timestamp()
     # Withheld: nothing to call back; its id still lets it be dealt with.
     enswitch.add_missed_call(now - 9, "anonymous", dnumber="100", uniqueid="1700.2")
@@ -222,10 +250,11 @@ async def test_callers_without_an_id_or_a_number(
     enswitch.add_missed_call(now - 7, "+6495551234", callername="+6495551234")
     # An extension cannot be dialled from a phone.
     enswitch.add_missed_call(now - 6, "0003*210", callername="Reception")
-    await next_poll(hass, freezer)
+    await next_poll(phone.hass, freezer)
     ack = f"CALLWATCH_ACK_{enswitch_entry.entry_id}_"
     assert [
-        (each["title"], each["message"], _actions(each)) for each in push.notifications
+        (each["title"], each["message"], _actions(each))
+        for each in phone.push.notifications
     ] == [
         (
             "Office phone",
@@ -247,11 +276,9 @@ async def test_callers_without_an_id_or_a_number(
             [{"action": f"{ack}NUMBER_0003*210", "title": "Dealt with"}],
         ),
     ]
-    assert hass.states.get(WAITING).state == "4"
-    await _tap(hass, hass_client_no_auth, f"{ack}NUMBER_+6495551234")
-    assert [
-        call["caller_number"] for call in hass.states.get(WAITING).attributes["calls"]
-    ] == [
+    assert phone.waiting().state == "4"
+    await phone.tap(f"{ack}NUMBER_+6495551234")
+    assert [call["caller_number"] for call in phone.waiting().attributes["calls"]] == [
         "0003*210",
         None,
         None,
@@ -259,18 +286,14 @@ async def test_callers_without_an_id_or_a_number(
 
 
 async def test_old_catch_up_calls_are_skipped(
-    hass: HomeAssistant,
-    tmp_path: Path,
-    gateway: tuple[FakePushGateway, str],
-    phone: str,
+    phone: Phone,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Found after a gap: notified only if missed within the chosen minutes."""
-    push, _ = gateway
-    await setup_entry(hass, enswitch_entry)
-    await _use_blueprint(hass, tmp_path, enswitch_entry, phone, longest_catch_up=30)
+    hass = phone.hass
+    await phone.notified_of(enswitch_entry, longest_catch_up=30)
     assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
     freezer.tick(timedelta(hours=2))
     now = freezer().timestamp()
@@ -278,8 +301,8 @@ async def test_old_catch_up_calls_are_skipped(
     enswitch.add_missed_call(now - 20 * 60, "+6493091234", uniqueid="recent")
     assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get(WAITING).state == "2"
-    [notification] = push.notifications
+    assert phone.waiting().state == "2"
+    [notification] = phone.push.notifications
     local = dt_util.as_local(datetime.fromtimestamp(int(now - 20 * 60), UTC))
     assert notification["message"] == (
         f"From +6493091234 at {local:%H:%M}, while Home Assistant was not watching"
@@ -287,24 +310,17 @@ async def test_old_catch_up_calls_are_skipped(
     # Calls found while watching are always notified.
     enswitch.add_missed_call(freezer().timestamp() - 5, "+6495551234", uniqueid="live")
     await next_poll(hass, freezer)
-    assert push.notifications[-1]["message"] == "From +6495551234"
+    assert phone.push.notifications[-1]["message"] == "From +6495551234"
 
 
 async def test_an_outgoing_call_not_answered(
-    hass: HomeAssistant,
-    tmp_path: Path,
-    gateway: tuple[FakePushGateway, str],
-    phone: str,
+    phone: Phone,
     telecmi: FakeTelecmi,
     telecmi_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An outgoing call not answered."""
-    push, _ = gateway
-    assert await setup_entry(
-        hass, telecmi_entry, {CONF_DIRECTIONS: ["inbound", "outbound"]}
-    )
-    await _use_blueprint(hass, tmp_path, telecmi_entry, phone)
+    await phone.notified_of(telecmi_entry, {CONF_DIRECTIONS: ["inbound", "outbound"]})
     telecmi.add_missed_call(
         freezer().timestamp() - 10,
         "209_1111113",
@@ -312,8 +328,8 @@ async def test_an_outgoing_call_not_answered(
         direction="outbound",
         call_id="5d9df5607a2b9527000000aa",
     )
-    await next_poll(hass, freezer)
-    [notification] = push.notifications
+    await next_poll(phone.hass, freezer)
+    [notification] = phone.push.notifications
     assert notification["title"] == "Outgoing call not answered"
     assert notification["message"] == "To +919800000001, from 209_1111113"
     assert _actions(notification) == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
@@ -39,21 +40,36 @@ def auto_enable_custom_integrations(
     """Load callwatch; the recorder's database must be chosen before `hass` exists."""
 
 
+@dataclass
+class Logbook:
+    """Home Assistant's logbook, read through the WebSocket API from when it started."""
+
+    hass: HomeAssistant
+    hass_ws_client: WebSocketGenerator
+    started: datetime
+
+    async def lines(self) -> list[dict[str, Any]]:
+        """Return the logbook's lines for missed calls since it started."""
+        return await _lines(self.hass, self.hass_ws_client, self.started)
+
+
 @pytest.fixture
-async def logbook(recorder_mock: Any, hass: HomeAssistant) -> datetime:
-    """Set up the logbook (its frontend panel stubbed); return when it started."""
+async def logbook(
+    recorder_mock: Any, hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> Logbook:
+    """Set up the logbook (its frontend panel stubbed), in New Zealand."""
     hass.config.country = "NZ"
     # The frontend's files are not installed in tests, and the logbook only adds its
     # panel to it. HTTP first: it would start a real server once the frontend is up.
     assert await async_setup_component(hass, "http", {})
     stand_in_frontend(hass)
     assert await async_setup_component(hass, "logbook", {})
-    return dt_util.utcnow()
+    return Logbook(hass, hass_ws_client, dt_util.utcnow())
 
 
 @pytest.fixture
 async def init_integration(
-    logbook: datetime, init_integration: MockConfigEntry
+    logbook: Logbook, init_integration: MockConfigEntry
 ) -> MockConfigEntry:
     """Set up the entry once the recorder and the logbook are up, as in a real start.
 
@@ -82,33 +98,8 @@ async def _lines(
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_a_missed_call_is_a_line_of_the_logbook(
-    hass: HomeAssistant,
-    logbook: datetime,
-    hass_ws_client: WebSocketGenerator,
-    enswitch: FakeEnswitch,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """A missed call is a line of the logbook."""
-    enswitch.add_missed_call(
-        freezer().timestamp() - 5,
-        "+6493001234",
-        callername="Carol",
-        dnumber="100",
-        uniqueid="u1",
-    )
-    await next_poll(hass, freezer)
-    [line] = await _lines(hass, hass_ws_client, logbook)
-    assert line["name"] == ACCOUNT
-    assert line["message"] == "Missed call from Carol (09 300 1234) to 100"
-    assert line["icon"] == "mdi:phone-missed"
-
-
-@pytest.mark.usefixtures("init_integration")
 async def test_how_each_caller_reads(
-    hass: HomeAssistant,
-    logbook: datetime,
-    hass_ws_client: WebSocketGenerator,
+    logbook: Logbook,
     enswitch: FakeEnswitch,
     freezer: FrozenDateTimeFactory,
 ) -> None:
@@ -131,10 +122,8 @@ async def test_how_each_caller_reads(
         enswitch.add_missed_call(
             now - 20 + index, caller, uniqueid=f"v{index}", **extra
         )
-    await next_poll(hass, freezer)
-    assert [
-        line["message"] for line in await _lines(hass, hass_ws_client, logbook)
-    ] == [
+    await next_poll(logbook.hass, freezer)
+    assert [line["message"] for line in await logbook.lines()] == [
         "Missed call from a withheld number to 100",
         "Missed call from Dave (number withheld) to 100",
         "Missed call from 09 309 1234",
@@ -147,22 +136,20 @@ async def test_how_each_caller_reads(
 
 @pytest.mark.usefixtures("init_integration")
 async def test_a_catch_up_call_says_so(
-    hass: HomeAssistant,
-    logbook: datetime,
-    hass_ws_client: WebSocketGenerator,
+    logbook: Logbook,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Found after a gap in watching: when it was missed, and that nobody watched."""
-    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
+    assert await logbook.hass.config_entries.async_unload(enswitch_entry.entry_id)
     # A few minutes are a gap (the access token of the WebSocket API outlives them).
     freezer.tick(timedelta(minutes=5))
     missed = int(freezer().timestamp() - 120)
     enswitch.add_missed_call(missed, "+6493001234", callername="Carol", dnumber="100")
-    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
-    await hass.async_block_till_done()
-    [line] = await _lines(hass, hass_ws_client, logbook)
+    assert await logbook.hass.config_entries.async_setup(enswitch_entry.entry_id)
+    await logbook.hass.async_block_till_done()
+    [line] = await logbook.lines()
     local = dt_util.as_local(datetime.fromtimestamp(missed, UTC))
     assert line["message"] == (
         f"Missed call from Carol (09 300 1234) to 100 (at {local:%Y-%m-%d %H:%M}, "
@@ -170,24 +157,43 @@ async def test_a_catch_up_call_says_so(
     )
 
 
+@pytest.mark.usefixtures("init_integration")
+async def test_a_missed_call_is_a_line_of_the_logbook(
+    logbook: Logbook,
+    enswitch: FakeEnswitch,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A missed call is a line of the logbook."""
+    enswitch.add_missed_call(
+        freezer().timestamp() - 5,
+        "+6493001234",
+        callername="Carol",
+        dnumber="100",
+        uniqueid="u1",
+    )
+    await next_poll(logbook.hass, freezer)
+    [line] = await logbook.lines()
+    assert line["name"] == ACCOUNT
+    assert line["message"] == "Missed call from Carol (09 300 1234) to 100"
+    assert line["icon"] == "mdi:phone-missed"
+
+
 async def test_an_outgoing_call_not_answered(
-    hass: HomeAssistant,
-    logbook: datetime,
-    hass_ws_client: WebSocketGenerator,
+    logbook: Logbook,
     telecmi: FakeTelecmi,
     telecmi_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """TeleCMI tells of outgoing calls nobody answered: the agent called a customer."""
-    hass.config.country = "IN"
+    logbook.hass.config.country = "IN"
     assert await setup_entry(
-        hass, telecmi_entry, {CONF_DIRECTIONS: ["inbound", "outbound"]}
+        logbook.hass, telecmi_entry, {CONF_DIRECTIONS: ["inbound", "outbound"]}
     )
     telecmi.add_missed_call(
         freezer().timestamp() - 10, "209_1111113", 919800000001, direction="outbound"
     )
-    await next_poll(hass, freezer)
-    [line] = await _lines(hass, hass_ws_client, logbook)
+    await next_poll(logbook.hass, freezer)
+    [line] = await logbook.lines()
     assert line["name"] == telecmi_entry.title
     assert line["message"] == (
         "Outgoing call from 209_1111113 to 098000 00001 not answered"
@@ -195,19 +201,17 @@ async def test_an_outgoing_call_not_answered(
 
 
 async def test_voicemail_where_the_provider_tells(
-    hass: HomeAssistant,
-    logbook: datetime,
-    hass_ws_client: WebSocketGenerator,
+    logbook: Logbook,
     hass_client_no_auth: ClientSessionGenerator,
     telecmi: FakeTelecmi,
     telecmi_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """TeleCMI's records say whether the caller left a voicemail; its listings do not."""
-    hass.config.country = "IN"
-    assert await setup_entry(hass, telecmi_entry)
+    logbook.hass.config.country = "IN"
+    assert await setup_entry(logbook.hass, telecmi_entry)
     # The WebSocket API before the test client, which freezes the HTTP routes.
-    assert await async_setup_component(hass, "websocket_api", {})
+    assert await async_setup_component(logbook.hass, "websocket_api", {})
     client = await hass_client_no_auth()
     rang = freezer().timestamp() - 150
     for call_id, caller, voicemail in (
@@ -222,8 +226,8 @@ async def test_voicemail_where_the_provider_tells(
         )
         assert response.status == HTTPStatus.OK
     telecmi.add_missed_call(freezer().timestamp() - 5, 919800000003, 918000000000)
-    await next_poll(hass, freezer)
-    lines = await _lines(hass, hass_ws_client, logbook)
+    await next_poll(logbook.hass, freezer)
+    lines = await logbook.lines()
     assert [line["message"] for line in lines] == [
         "Missed call from 098000 00001, voicemail left",
         "Missed call from 098000 00002, no voicemail",
@@ -233,30 +237,26 @@ async def test_voicemail_where_the_provider_tells(
 
 @pytest.mark.usefixtures("init_integration")
 async def test_the_line_outlives_its_account(
-    hass: HomeAssistant,
-    logbook: datetime,
-    hass_ws_client: WebSocketGenerator,
+    logbook: Logbook,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The logbook describes events when read: a removed account is 'Callwatch'."""
     enswitch.add_missed_call(freezer().timestamp() - 5, "+6493001234", dnumber="100")
-    await next_poll(hass, freezer)
-    assert await hass.config_entries.async_remove(enswitch_entry.entry_id)
-    [line] = await _lines(hass, hass_ws_client, logbook)
+    await next_poll(logbook.hass, freezer)
+    assert await logbook.hass.config_entries.async_remove(enswitch_entry.entry_id)
+    [line] = await logbook.lines()
     assert line["name"] == "Callwatch"
     assert line["message"] == "Missed call from 09 300 1234 to 100"
 
 
 async def test_events_of_other_versions(
-    hass: HomeAssistant,
-    logbook: datetime,
-    hass_ws_client: WebSocketGenerator,
+    logbook: Logbook,
     enswitch_entry: MockConfigEntry,
 ) -> None:
     """Fields added later (`caller_name_source`) or missing do not change the line."""
-    await setup_entry(hass, enswitch_entry)
+    await setup_entry(logbook.hass, enswitch_entry)
     base = {
         "config_entry_id": enswitch_entry.entry_id,
         "caller_number": "+6493001234",
@@ -269,10 +269,12 @@ async def test_events_of_other_versions(
         {"caller_name_source": "phonebook"},
         {"caller_name_source": None},
     ):
-        hass.bus.async_fire(EVENT_MISSED_CALL, base | extra)
-    hass.bus.async_fire(EVENT_MISSED_CALL, {"config_entry_id": 42, "catch_up": True})
-    await hass.async_block_till_done()
-    lines = await _lines(hass, hass_ws_client, logbook)
+        logbook.hass.bus.async_fire(EVENT_MISSED_CALL, base | extra)
+    logbook.hass.bus.async_fire(
+        EVENT_MISSED_CALL, {"config_entry_id": 42, "catch_up": True}
+    )
+    await logbook.hass.async_block_till_done()
+    lines = await logbook.lines()
     assert [line["message"] for line in lines[:4]] == [
         "Missed call from Carol (09 300 1234) to 100"
     ] * 4

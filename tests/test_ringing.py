@@ -10,6 +10,8 @@ what happens within seconds can be told from what waits a poll.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 import time
@@ -17,7 +19,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_SCAN_INTERVAL, STATE_UNAVAILABLE
-from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.core import CoreState, Event, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -73,266 +75,242 @@ async def _until_event(
     return limit + 1
 
 
-async def _ringing_enswitch(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    entry: MockConfigEntry,
-) -> tuple[str, float]:
-    """Set up, ring a call and let a regular poll see it; return its id and start."""
-    await setup_entry(hass, entry)
-    started = time.time()
-    call_id = enswitch.start_call(CALLER, "100")
-    await next_poll(hass, freezer)
-    assert hass.states.get(ACTIVE).state == "1"
-    return call_id, started
+@dataclass
+class EnswitchLine:
+    """Home Assistant on a frozen clock, the fake Enswitch and the entry that watches it."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    enswitch: FakeEnswitch
+    entry: MockConfigEntry
+    missed: list[Event]
+
+    def active(self) -> str:
+        """Return the state of the active-calls sensor."""
+        return self.hass.states.get(ACTIVE).state
+
+    def count(self, action: str, since: int = 0) -> int:
+        """Return how many `action` requests the fake answered since request `since`."""
+        return _count(self.enswitch, action, since)
+
+    async def poll(self) -> None:
+        """Let the next regular poll run."""
+        await next_poll(self.hass, self.freezer)
+
+    async def seconds(self, n: int) -> None:
+        """Let `n` seconds pass, one at a time."""
+        await _seconds(self.hass, self.freezer, n)
+
+    async def asked_within(self, n: int) -> Counter[str]:
+        """Let `n` seconds pass; return the requests made meanwhile, by action."""
+        mark = len(self.enswitch.requests)
+        await self.seconds(n)
+        return Counter(action for action, _ in self.enswitch.requests[mark:])
+
+    async def until_missed(self, limit: int) -> int:
+        """Return how many seconds passed until a missed call was announced."""
+        return await _until_event(self.hass, self.freezer, self.missed, limit)
+
+    async def ring(self) -> tuple[str, float]:
+        """Set up, ring a call and let a regular poll see it; return its id and start."""
+        await setup_entry(self.hass, self.entry)
+        started = time.time()
+        call_id = self.enswitch.start_call(CALLER, "100")
+        await self.poll()
+        assert self.active() == "1"
+        return call_id, started
+
+    async def missed_once(self) -> None:
+        """Ring a call that leaves unanswered, recorded at once; wait for its event."""
+        call_id, started = await self.ring()
+        self.enswitch.end_call(call_id)
+        self.enswitch.add_missed_call(started, CALLER, uniqueid="u1")
+        await self.until_missed(10)
 
 
-async def test_a_missed_call_is_announced_within_seconds(
+@pytest.fixture
+def line(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
-) -> None:
-    """A missed call is announced within seconds."""
+) -> EnswitchLine:
+    """Return the Enswitch line, its missed-call events captured from the start."""
     events = async_capture_events(hass, EVENT_MISSED_CALL)
-    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    await _seconds(hass, freezer, 10)
+    return EnswitchLine(hass, freezer, enswitch, enswitch_entry, events)
+
+
+async def test_a_missed_call_is_announced_within_seconds(line: EnswitchLine) -> None:
+    """A missed call is announced within seconds."""
+    call_id, started = await line.ring()
+    await line.seconds(10)
     # It stops ringing; the provider records it 2 s later, with the time it started.
-    enswitch.end_call(call_id)
-    await _seconds(hass, freezer, 2)
-    enswitch.add_missed_call(started, CALLER, dnumber="100", uniqueid="u1")
-    waited = await _until_event(hass, freezer, events, 30)
+    line.enswitch.end_call(call_id)
+    await line.seconds(2)
+    line.enswitch.add_missed_call(started, CALLER, dnumber="100", uniqueid="u1")
+    waited = await line.until_missed(30)
     # Noticed within 3 s of leaving, found by the check 3 s after that: not a poll
     # interval later.
     assert waited <= 2 * QUICK_INTERVAL
-    assert [event.data["caller_number"] for event in events] == [CALLER]
-    assert events[0].data["catch_up"] is False
-    await _seconds(hass, freezer, 60)
-    assert len(events) == 1
+    assert [event.data["caller_number"] for event in line.missed] == [CALLER]
+    assert line.missed[0].data["catch_up"] is False
+    await line.seconds(60)
+    assert len(line.missed) == 1
 
 
-async def test_found_at_once_when_the_provider_is_quick(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-) -> None:
+async def test_found_at_once_when_the_provider_is_quick(line: EnswitchLine) -> None:
     """Found at once when the provider is quick."""
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    enswitch.end_call(call_id)
-    enswitch.add_missed_call(started, CALLER, dnumber="100", uniqueid="u1")
-    before = _count(enswitch, MISSED_LIST)
-    assert await _until_event(hass, freezer, events, 30) <= QUICK_INTERVAL
+    call_id, started = await line.ring()
+    line.enswitch.end_call(call_id)
+    line.enswitch.add_missed_call(started, CALLER, dnumber="100", uniqueid="u1")
+    before = line.count(MISSED_LIST)
+    assert await line.until_missed(30) <= QUICK_INTERVAL
     # Found by the check made at once: the later checks are not made.
-    await _seconds(hass, freezer, 20)
-    assert _count(enswitch, MISSED_LIST, 0) - before == 1
+    await line.seconds(20)
+    assert line.count(MISSED_LIST) - before == 1
 
 
-async def test_checks_give_up_when_no_row_appears(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-) -> None:
+async def test_checks_give_up_when_no_row_appears(line: EnswitchLine) -> None:
     """A call that leaves unanswered but is never recorded as missed (the caller hung
     up in a menu): four checks, then the poll interval again."""
-    call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    enswitch.end_call(call_id)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, int(MISSED_CHECKS[-1]) + 3)
-    assert _count(enswitch, MISSED_LIST, mark) == len(MISSED_CHECKS)
-    await _seconds(hass, freezer, QUIET)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 60)
+    call_id, _ = await line.ring()
+    line.enswitch.end_call(call_id)
+    checks = await line.asked_within(int(MISSED_CHECKS[-1]) + 3)
+    assert checks[MISSED_LIST] == len(MISSED_CHECKS)
+    await line.seconds(QUIET)
+    idle = await line.asked_within(60)
     # Back to idle once the line stays quiet: a full poll every 30 s.
-    assert _count(enswitch, MISSED_LIST, mark) == 2
-    assert _count(enswitch, ACTIVE_LIST, mark) == 2
+    assert idle[MISSED_LIST] == 2
+    assert idle[ACTIVE_LIST] == 2
 
 
-async def test_requests_while_ringing_are_bounded(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-) -> None:
+async def test_requests_while_ringing_are_bounded(line: EnswitchLine) -> None:
     """Requests while ringing are bounded."""
-    await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 60)
+    await line.ring()
+    ringing = await line.asked_within(60)
     # The active calls every 3 s; the missed calls still once a poll interval.
-    assert 60 / QUICK_INTERVAL - 1 <= _count(enswitch, ACTIVE_LIST, mark) <= 20
-    assert _count(enswitch, MISSED_LIST, mark) == 2
+    assert 60 / QUICK_INTERVAL - 1 <= ringing[ACTIVE_LIST] <= 20
+    assert ringing[MISSED_LIST] == 2
 
 
-async def test_an_answered_call_asks_nothing_more(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-) -> None:
+async def test_an_answered_call_asks_nothing_more(line: EnswitchLine) -> None:
     """An answered call asks nothing more."""
-    call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 8)
-    enswitch.answer_call(call_id)
-    await _seconds(hass, freezer, 10)
+    call_id, _ = await line.ring()
+    mark = len(line.enswitch.requests)
+    await line.seconds(8)
+    line.enswitch.answer_call(call_id)
+    await line.seconds(10)
     # Seen answered at the third quick poll: no more every 3 s, but every 10 s, as
     # calls are coming.
-    active = _count(enswitch, ACTIVE_LIST, mark)
+    active = line.count(ACTIVE_LIST, mark)
     assert active == 3
-    await _seconds(hass, freezer, 10)
-    assert _count(enswitch, ACTIVE_LIST, mark) == active + 1
+    await line.seconds(10)
+    assert line.count(ACTIVE_LIST, mark) == active + 1
     # It ends: no checks, as it was answered; the missed calls once a poll interval.
-    enswitch.end_call(call_id)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 30)
-    assert _count(enswitch, MISSED_LIST, mark) == 1
+    line.enswitch.end_call(call_id)
+    after = await line.asked_within(30)
+    assert after[MISSED_LIST] == 1
     # Every 10 s, and the refresh that asks for the missed calls.
-    assert 3 <= _count(enswitch, ACTIVE_LIST, mark) <= 4
+    assert 3 <= after[ACTIVE_LIST] <= 4
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_outgoing_and_long_ringing_calls_do_not_lead(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-) -> None:
+async def test_outgoing_and_long_ringing_calls_do_not_lead(line: EnswitchLine) -> None:
     """Outgoing and long ringing calls do not lead."""
-    enswitch.start_call("+6490000001", "100", direction="out")
-    await next_poll(hass, freezer)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 30)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 1
+    line.enswitch.start_call("+6490000001", "100", direction="out")
+    await line.poll()
+    assert (await line.asked_within(30))[ACTIVE_LIST] == 1
     # An incoming call that rings on (a queue, a leg never hung up) leads for
     # RING_LIMIT; it is no new call, so the poll interval is back once quiet.
-    enswitch.start_call(CALLER, "100")
-    await _seconds(hass, freezer, max(int(RING_LIMIT), QUIET) + 31)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 60)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 2
+    line.enswitch.start_call(CALLER, "100")
+    await line.seconds(max(int(RING_LIMIT), QUIET) + 31)
+    assert (await line.asked_within(60))[ACTIVE_LIST] == 2
 
 
-async def test_a_flood_of_ringing_calls(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-) -> None:
+async def test_a_flood_of_ringing_calls(line: EnswitchLine) -> None:
     """50 calls ring at once and leave a second apart, each recorded 2 s later."""
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    await setup_entry(hass, enswitch_entry)
+    await setup_entry(line.hass, line.entry)
     started = time.time()
-    calls = [enswitch.start_call(f"+64210000{index:02d}", "100") for index in range(50)]
-    await next_poll(hass, freezer)
-    mark = len(enswitch.requests)
+    calls = [line.enswitch.start_call(f"+64210000{n:02d}", "100") for n in range(50)]
+    await line.poll()
+    mark = len(line.enswitch.requests)
     recorded: list[tuple[float, int]] = []
     for second in range(120):
         if second < 50:
-            enswitch.end_call(calls[second])
+            line.enswitch.end_call(calls[second])
             recorded.append((time.time() + 2, second))
         while recorded and recorded[0][0] <= time.time():
             index = recorded.pop(0)[1]
-            enswitch.add_missed_call(
+            line.enswitch.add_missed_call(
                 started, f"+64210000{index:02d}", uniqueid=f"flood{index}"
             )
-        await next_poll(hass, freezer, 1)
+        await line.seconds(1)
     # At most one active-calls and one missed-calls request every 3 s, and one of
     # each per poll interval: 120 s is 40 of each at most.
-    assert _count(enswitch, ACTIVE_LIST, mark) <= 120 / QUICK_INTERVAL
-    assert _count(enswitch, MISSED_LIST, mark) <= 120 / QUICK_INTERVAL
-    assert sorted(event.data["caller_number"] for event in events) == [
+    assert line.count(ACTIVE_LIST, mark) <= 120 / QUICK_INTERVAL
+    assert line.count(MISSED_LIST, mark) <= 120 / QUICK_INTERVAL
+    assert sorted(event.data["caller_number"] for event in line.missed) == [
         f"+64210000{index:02d}" for index in range(50)
     ]
 
 
 async def test_a_failing_quick_poll_falls_back_to_the_poll_interval(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    line: EnswitchLine,
 ) -> None:
     """A failing quick poll falls back to the poll interval."""
-    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    enswitch.fault = FaultPlan(status=503)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 29)
+    call_id, started = await line.ring()
+    line.enswitch.fault = FaultPlan(status=503)
     # One quick poll failed; nothing more until the next regular poll.
-    assert len(enswitch.requests) - mark == 1
-    assert hass.states.get(ACTIVE).state == STATE_UNAVAILABLE
-    enswitch.fault = FaultPlan()
-    await _seconds(hass, freezer, 4)
-    assert hass.states.get(ACTIVE).state == "1"
+    assert (await line.asked_within(29)).total() == 1
+    assert line.active() == STATE_UNAVAILABLE
+    line.enswitch.fault = FaultPlan()
+    await line.seconds(4)
+    assert line.active() == "1"
     # Still ringing: quick polls again.
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 9)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 3
+    assert (await line.asked_within(9))[ACTIVE_LIST] == 3
     # A provider that asks to slow down in the middle of the checks.
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    enswitch.end_call(call_id)
-    enswitch.fault = FaultPlan(status=429, retry_after="60", times=1)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 30)
-    assert len(enswitch.requests) - mark == 1
-    enswitch.add_missed_call(started, CALLER, uniqueid="u1")
-    await _seconds(hass, freezer, 45)
-    assert [event.data["caller_number"] for event in events] == [CALLER]
+    line.enswitch.end_call(call_id)
+    line.enswitch.fault = FaultPlan(status=429, retry_after="60", times=1)
+    assert (await line.asked_within(30)).total() == 1
+    line.enswitch.add_missed_call(started, CALLER, uniqueid="u1")
+    await line.seconds(45)
+    assert [event.data["caller_number"] for event in line.missed] == [CALLER]
 
 
 async def test_a_role_without_missed_calls_still_polls_quickly(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    line: EnswitchLine,
 ) -> None:
     """A role without missed calls still polls quickly."""
-    enswitch.missed_role = False
-    call_id, _ = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 6)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 2
-    assert _count(enswitch, MISSED_LIST, mark) == 0
+    line.enswitch.missed_role = False
+    call_id, _ = await line.ring()
+    ringing = await line.asked_within(6)
+    assert ringing[ACTIVE_LIST] == 2
+    assert ringing[MISSED_LIST] == 0
     # It leaves: the check at once is refused, and no other is made.
-    enswitch.end_call(call_id)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 20)
-    assert _count(enswitch, MISSED_LIST, mark) == 1
-    assert hass.states.get(ACTIVE).state == "0"
+    line.enswitch.end_call(call_id)
+    assert (await line.asked_within(20))[MISSED_LIST] == 1
+    assert line.active() == "0"
 
 
 async def test_a_role_without_active_calls_polls_at_the_interval(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    line: EnswitchLine,
 ) -> None:
     """A role without active calls polls at the interval."""
-    await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    enswitch.active_role = False
-    await _seconds(hass, freezer, 3)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 30)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 1
-    assert _count(enswitch, MISSED_LIST, mark) == 1
+    await line.ring()
+    line.enswitch.active_role = False
+    await line.seconds(3)
+    polled = await line.asked_within(30)
+    assert polled[ACTIVE_LIST] == 1
+    assert polled[MISSED_LIST] == 1
 
 
-async def test_the_interval_option_stays_the_idle_interval(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-) -> None:
+async def test_the_interval_option_stays_the_idle_interval(line: EnswitchLine) -> None:
     """The interval option stays the idle interval."""
-    await setup_entry(hass, enswitch_entry, {CONF_SCAN_INTERVAL: 60})
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 120)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 2
-    enswitch.start_call(CALLER, "100")
-    await _seconds(hass, freezer, 61)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 30)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 10
+    await setup_entry(line.hass, line.entry, {CONF_SCAN_INTERVAL: 60})
+    assert (await line.asked_within(120))[ACTIVE_LIST] == 2
+    line.enswitch.start_call(CALLER, "100")
+    await line.seconds(61)
+    assert (await line.asked_within(30))[ACTIVE_LIST] == 10
 
 
 async def test_voipnow_rings_then_misses(
@@ -384,34 +362,21 @@ async def test_telecmi_is_not_polled_quickly(
 
 @pytest.mark.parametrize("seconds", [0, 1, 2])
 async def test_quick_refreshes_stop_with_the_entry(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    seconds: int,
+    line: EnswitchLine, seconds: int
 ) -> None:
     """Quick refreshes stop with the entry."""
-    await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    await _seconds(hass, freezer, seconds)
-    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 10)
-    assert len(enswitch.requests) == mark
+    await line.ring()
+    await line.seconds(seconds)
+    assert await line.hass.config_entries.async_unload(line.entry.entry_id)
+    assert (await line.asked_within(10)).total() == 0
 
 
-async def test_no_quick_refresh_while_home_assistant_stops(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-) -> None:
+async def test_no_quick_refresh_while_home_assistant_stops(line: EnswitchLine) -> None:
     """No quick refresh while home assistant stops."""
-    await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    mark = len(enswitch.requests)
-    hass.set_state(CoreState.stopping)
-    await _seconds(hass, freezer, 3)
-    assert len(enswitch.requests) == mark
-    hass.set_state(CoreState.running)
+    await line.ring()
+    line.hass.set_state(CoreState.stopping)
+    assert (await line.asked_within(3)).total() == 0
+    line.hass.set_state(CoreState.running)
 
 
 def _listings(enswitch: FakeEnswitch) -> int:
@@ -421,22 +386,16 @@ def _listings(enswitch: FakeEnswitch) -> int:
 
 
 async def test_after_a_missed_call_polls_come_quickly_then_widen(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    line: EnswitchLine,
 ) -> None:
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    enswitch.end_call(call_id)
-    enswitch.add_missed_call(started, CALLER, uniqueid="u1")
-    await _until_event(hass, freezer, events, 10)
+    """After a missed call, the active calls are listed every 10 s, then less often."""
+    await line.missed_once()
     # When the active calls are listed, second by second, until long after.
     listed: list[int] = []
     for second in range(QUIET + 90):
-        before = _count(enswitch, ACTIVE_LIST)
-        await next_poll(hass, freezer, 1)
-        if _count(enswitch, ACTIVE_LIST) > before:
+        before = line.count(ACTIVE_LIST)
+        await line.seconds(1)
+        if line.count(ACTIVE_LIST) > before:
             listed.append(second)
     gaps = [later - earlier for earlier, later in pairwise(listed)]
     busy = int(ACTIVITY_PACE.busy_interval)
@@ -447,59 +406,46 @@ async def test_after_a_missed_call_polls_come_quickly_then_widen(
     assert any(busy + 1 < gap < 30 for gap in gaps)
     assert all(gap <= 31 for gap in gaps)
     assert all(30 <= gap <= 31 for gap in gaps[-2:])
-    assert len(events) == 1
+    assert len(line.missed) == 1
 
 
-async def test_a_flood_never_passes_the_ceiling(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-) -> None:
+async def test_a_flood_never_passes_the_ceiling(line: EnswitchLine) -> None:
     """For more than an hour, a new call rings every 2 s and leaves, never recorded."""
-    await setup_entry(hass, enswitch_entry)
+    await setup_entry(line.hass, line.entry)
     counted: list[int] = []
     ringing: list[str] = []
     for second in range(3600 + 900):
         if second % 2 == 0:
-            ringing.append(enswitch.start_call(f"+6421{second:06d}", "100"))
+            ringing.append(line.enswitch.start_call(f"+6421{second:06d}", "100"))
         if len(ringing) > 2:
-            enswitch.end_call(ringing.pop(0))
-        await next_poll(hass, freezer, 1)
-        counted.append(_listings(enswitch))
+            line.enswitch.end_call(ringing.pop(0))
+        await line.seconds(1)
+        counted.append(_listings(line.enswitch))
     busiest = max(
         later - earlier for earlier, later in zip(counted, counted[3600:], strict=False)
     )
     assert busiest <= MAX_REQUESTS_PER_HOUR
     # The ceiling, not the flood, held them: a listing every 3 s is 1,200 an hour.
     assert busiest > MAX_REQUESTS_PER_HOUR * 0.9
-    assert hass.states.get(ACTIVE).state == "2"
+    assert line.active() == "2"
 
 
 async def test_a_provider_asking_to_wait_is_obeyed_while_calls_come(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    line: EnswitchLine,
 ) -> None:
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    call_id, started = await _ringing_enswitch(hass, freezer, enswitch, enswitch_entry)
-    enswitch.end_call(call_id)
-    enswitch.add_missed_call(started, CALLER, uniqueid="u1")
-    await _until_event(hass, freezer, events, 10)
+    """A provider's Retry-After holds even the quick polls of calls coming."""
+    await line.missed_once()
     # Calls are coming (every 10 s), when the provider asks to wait two minutes.
-    enswitch.fault = FaultPlan(status=429, retry_after="120", times=1)
-    await _seconds(hass, freezer, int(ACTIVITY_PACE.busy_interval) + 1)
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 118)
-    assert len(enswitch.requests) == mark
-    await _seconds(hass, freezer, 2)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 1
+    line.enswitch.fault = FaultPlan(status=429, retry_after="120", times=1)
+    await line.seconds(int(ACTIVITY_PACE.busy_interval) + 1)
+    mark = len(line.enswitch.requests)
+    await line.seconds(118)
+    assert len(line.enswitch.requests) == mark
+    await line.seconds(2)
+    assert line.count(ACTIVE_LIST, mark) == 1
     # No new call since: the poll interval, not the quick polls of before.
-    mark = len(enswitch.requests)
-    await _seconds(hass, freezer, 60)
-    assert _count(enswitch, ACTIVE_LIST, mark) == 2
-    assert len(events) == 1
+    assert (await line.asked_within(60))[ACTIVE_LIST] == 2
+    assert len(line.missed) == 1
 
 
 async def test_a_pushed_call_counts_as_a_call(

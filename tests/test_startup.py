@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 import copy
 from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import loader
-from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.core import CoreState, Event, HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -57,6 +59,72 @@ async def _start(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await hass.async_block_till_done()
 
 
+async def _unloaded_for(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    gap: timedelta,
+) -> None:
+    """Unload `entry` and let `gap` pass."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    freezer.tick(gap)
+
+
+async def _two_calls_missed_while_unloaded(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Unload `entry` for two hours, in which two calls are missed."""
+    await _unloaded_for(hass, entry, freezer, timedelta(hours=2))
+    now = freezer().timestamp()
+    enswitch.add_missed_call(now - 3600, "+6491110000", uniqueid="u1")
+    enswitch.add_missed_call(now - 60, "+6492220000", uniqueid="u2")
+
+
+async def _set_up_while(
+    hass: HomeAssistant, entry: MockConfigEntry, state: CoreState
+) -> list[Event]:
+    """Set `entry` up, with the counting automation, while Home Assistant is in `state`.
+
+    Return the missed-call events fired from then on.
+    """
+    hass.set_state(state)
+    await _set_up_automation(hass)
+    events = async_capture_events(hass, EVENT_MISSED_CALL)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return events
+
+
+@asynccontextmanager
+async def _second_run(
+    entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> AsyncIterator[tuple[HomeAssistant, list[Event]]]:
+    """Start a second Home Assistant with `entry` again; yield it and its missed-call events."""
+    async with async_test_home_assistant(
+        initial_state=CoreState.not_running
+    ) as restarted:
+        restarted.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        await _set_up_automation(restarted)
+        events = async_capture_events(restarted, EVENT_MISSED_CALL)
+        again = MockConfigEntry(
+            domain=entry.domain,
+            entry_id=entry.entry_id,
+            title=entry.title,
+            unique_id=entry.unique_id,
+            data=dict(entry.data),
+        )
+        again.add_to_hass(restarted)
+        assert await restarted.config_entries.async_setup(again.entry_id)
+        await restarted.async_block_till_done()
+        await _start(restarted, freezer)
+        yield restarted, events
+        await restarted.config_entries.async_unload(again.entry_id)
+        await restarted.async_stop()
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_calls_found_during_start_up_wait_for_automations(
     hass: HomeAssistant,
@@ -65,17 +133,8 @@ async def test_calls_found_during_start_up_wait_for_automations(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Found by the first poll while starting; announced once it has started."""
-    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
-    freezer.tick(timedelta(hours=2))
-    now = freezer().timestamp()
-    enswitch.add_missed_call(now - 3600, "+6491110000", uniqueid="u1")
-    enswitch.add_missed_call(now - 60, "+6492220000", uniqueid="u2")
-
-    hass.set_state(CoreState.not_running)
-    await _set_up_automation(hass)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
-    await hass.async_block_till_done()
+    await _two_calls_missed_while_unloaded(hass, enswitch, enswitch_entry, freezer)
+    events = await _set_up_while(hass, enswitch_entry, CoreState.not_running)
     assert events == []
     assert hass.states.get(EVENT).state == "unknown"
 
@@ -132,23 +191,7 @@ async def test_a_restart_through_start_up_reaches_an_automation_once(
     for minutes, caller in ((170, "+6491110000"), (90, "+6492220000"), (1, "+649333")):
         enswitch.add_missed_call(now - 60 * minutes, caller)
 
-    async with async_test_home_assistant(
-        initial_state=CoreState.not_running
-    ) as restarted:
-        restarted.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-        await _set_up_automation(restarted)
-        events = async_capture_events(restarted, EVENT_MISSED_CALL)
-        entry = MockConfigEntry(
-            domain=enswitch_entry.domain,
-            entry_id=enswitch_entry.entry_id,
-            title=enswitch_entry.title,
-            unique_id=enswitch_entry.unique_id,
-            data=dict(enswitch_entry.data),
-        )
-        entry.add_to_hass(restarted)
-        assert await restarted.config_entries.async_setup(entry.entry_id)
-        await restarted.async_block_till_done()
-        await _start(restarted, freezer)
+    async with _second_run(enswitch_entry, freezer) as (restarted, events):
         assert [event.data["caller_number"] for event in events] == [
             "+6491110000",
             "+6492220000",
@@ -157,33 +200,6 @@ async def test_a_restart_through_start_up_reaches_an_automation_once(
         assert restarted.states.get(COUNTER).state == "3"
         await next_poll(restarted, freezer)
         assert restarted.states.get(COUNTER).state == "3"
-        await restarted.config_entries.async_unload(entry.entry_id)
-        await restarted.async_stop()
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_live_calls_found_during_start_up_are_not_catch_ups(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """A restart within the poll interval is no gap: its calls keep `catch_up: false`."""
-    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
-    freezer.tick(timedelta(seconds=20))
-    enswitch.add_missed_call(freezer().timestamp() - 5, "+6492220000", uniqueid="u2")
-
-    hass.set_state(CoreState.not_running)
-    await _set_up_automation(hass)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
-    await hass.async_block_till_done()
-    assert events == []
-
-    await _start(hass, freezer)
-    assert [event.data["catch_up"] for event in events] == [False]
-    assert hass.states.get(EVENT).attributes["catch_up"] is False
-    assert hass.states.get(COUNTER).state == "1"
 
 
 async def _restart(
@@ -194,35 +210,17 @@ async def _restart(
 ) -> list[tuple[str, bool]]:
     """Start a second Home Assistant from `saved`; return what it announced."""
     hass_storage[storage_key(entry.entry_id)] = saved
-    async with async_test_home_assistant(
-        initial_state=CoreState.not_running
-    ) as restarted:
-        restarted.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-        await _set_up_automation(restarted)
-        events = async_capture_events(restarted, EVENT_MISSED_CALL)
-        again = MockConfigEntry(
-            domain=entry.domain,
-            entry_id=entry.entry_id,
-            title=entry.title,
-            unique_id=entry.unique_id,
-            data=dict(entry.data),
-        )
-        again.add_to_hass(restarted)
-        assert await restarted.config_entries.async_setup(again.entry_id)
-        await restarted.async_block_till_done()
-        await _start(restarted, freezer)
+    async with _second_run(entry, freezer) as (restarted, events):
         await next_poll(restarted, freezer)
         announced = [
             (event.data["caller_number"], event.data["catch_up"]) for event in events
         ]
         assert restarted.states.get(COUNTER).state == str(len(events))
-        await restarted.config_entries.async_unload(again.entry_id)
-        await restarted.async_stop()
     return announced
 
 
-@pytest.mark.parametrize("how", ["stop", "power cut"])
 @pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("how", ["stop", "power cut"])
 async def test_calls_held_when_start_up_is_cut_short_are_announced_next_run(
     hass: HomeAssistant,
     enswitch: FakeEnswitch,
@@ -236,17 +234,8 @@ async def test_calls_held_when_start_up_is_cut_short_are_announced_next_run(
     A stop does not announce them (automations may no longer run while Home
     Assistant stops); a power cut after the state was saved cannot.
     """
-    assert await hass.config_entries.async_unload(enswitch_entry.entry_id)
-    freezer.tick(timedelta(hours=2))
-    now = freezer().timestamp()
-    enswitch.add_missed_call(now - 3600, "+6491110000", uniqueid="u1")
-    enswitch.add_missed_call(now - 60, "+6492220000", uniqueid="u2")
-
-    hass.set_state(CoreState.starting)
-    await _set_up_automation(hass)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    assert await hass.config_entries.async_setup(enswitch_entry.entry_id)
-    await hass.async_block_till_done()
+    await _two_calls_missed_while_unloaded(hass, enswitch, enswitch_entry, freezer)
+    events = await _set_up_while(hass, enswitch_entry, CoreState.starting)
     key = storage_key(enswitch_entry.entry_id)
     if how == "stop":
         await hass.async_stop()
@@ -264,3 +253,22 @@ async def test_calls_held_when_start_up_is_cut_short_are_announced_next_run(
         ("+6491110000", True),
         ("+6492220000", True),
     ]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_live_calls_found_during_start_up_are_not_catch_ups(
+    hass: HomeAssistant,
+    enswitch: FakeEnswitch,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A restart within the poll interval is no gap: its calls keep `catch_up: false`."""
+    await _unloaded_for(hass, enswitch_entry, freezer, timedelta(seconds=20))
+    enswitch.add_missed_call(freezer().timestamp() - 5, "+6492220000", uniqueid="u2")
+    events = await _set_up_while(hass, enswitch_entry, CoreState.not_running)
+    assert events == []
+
+    await _start(hass, freezer)
+    assert [event.data["catch_up"] for event in events] == [False]
+    assert hass.states.get(EVENT).attributes["catch_up"] is False
+    assert hass.states.get(COUNTER).state == "1"

@@ -8,6 +8,7 @@ internet would.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -69,6 +70,48 @@ def _registered(voipnow: FakeVoipnow) -> dict[str, list[str]]:
     }
 
 
+@dataclass
+class VoipnowPushes:
+    """Home Assistant on a frozen clock, and the fake VoipNow calling back its relay."""
+
+    hass: HomeAssistant
+    voipnow: FakeVoipnow
+    entry: MockConfigEntry
+    freezer: FrozenDateTimeFactory
+    relay: str
+
+    def active(self) -> str:
+        """Return the state of the active-calls sensor."""
+        return self.hass.states.get(ACTIVE).state
+
+    async def set_up_with_call_events(self) -> None:
+        """Set the entry up with Call Events on."""
+        assert await setup_entry(self.hass, self.entry, {CONF_CALL_EVENTS: True})
+
+    async def rung_unanswered(self, call: str) -> None:
+        """Let `call` ring for 20 s and hang up unanswered; let its pushes arrive."""
+        self.freezer.tick(20)
+        await self.voipnow.hang_up(call)
+        await self.hass.async_block_till_done()
+
+    async def polls(self, count: int) -> None:
+        """Let `count` regular polls run."""
+        for _ in range(count):
+            await next_poll(self.hass, self.freezer)
+
+
+@pytest.fixture
+def pushes(
+    hass: HomeAssistant,
+    relay: str,
+    voipnow: FakeVoipnow,
+    voipnow_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> VoipnowPushes:
+    """Return the VoipNow entry, not yet set up, whose calls are pushed to the relay."""
+    return VoipnowPushes(hass, voipnow, voipnow_entry, freezer, relay)
+
+
 @pytest.fixture
 def provider() -> str:
     """Set up VoipNow entries here."""
@@ -82,40 +125,33 @@ def entry_options() -> dict[str, Any]:
 
 
 async def test_a_missed_call_is_announced_at_once_and_once(
-    hass: HomeAssistant,
-    relay: str,
-    voipnow: FakeVoipnow,
-    voipnow_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    pushes: VoipnowPushes,
 ) -> None:
     """A missed call is announced at once and once."""
-    hass.config.country = "NZ"
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
-    webhook_id = voipnow_entry.data[CONF_WEBHOOK_ID]
+    pushes.hass.config.country = "NZ"
+    await pushes.set_up_with_call_events()
+    webhook_id = pushes.entry.data[CONF_WEBHOOK_ID]
     # Registered on each of the user's extensions, for the entry's webhook.
-    assert _registered(voipnow) == {
+    assert _registered(pushes.voipnow) == {
         "0003*210": ["0", "1", "2", "3", "4"],
         "0003*211": ["0", "1", "2", "3", "4"],
     }
-    for events in voipnow.call_events.values():
+    for events in pushes.voipnow.call_events.values():
         assert all(webhook_id in event["url"] for event in events)
-        assert all(event["url"].startswith(relay) for event in events)
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
+        assert all(event["url"].startswith(pushes.relay) for event in events)
+    events = async_capture_events(pushes.hass, EVENT_MISSED_CALL)
 
-    call = await voipnow.ring("021 555 0101", "0003*210", caller_name="Aroha")
-    await hass.async_block_till_done()
-    assert all(delivery.status == 200 for delivery in voipnow.deliveries)
-    assert hass.states.get(ACTIVE).state == "1"
-    freezer.tick(20)
-    await voipnow.hang_up(call)
-    await hass.async_block_till_done()
+    call = await pushes.voipnow.ring("021 555 0101", "0003*210", caller_name="Aroha")
+    await pushes.hass.async_block_till_done()
+    assert all(delivery.status == 200 for delivery in pushes.voipnow.deliveries)
+    assert pushes.active() == "1"
+    await pushes.rung_unanswered(call)
     # At once, without a poll.
     assert [event.data["caller_number"] for event in events] == ["+64215550101"]
     assert events[0].data["caller_name"] == "Aroha"
-    assert hass.states.get(ACTIVE).state == "0"
+    assert pushes.active() == "0"
     # The poll finds the same call in the history, and says nothing more.
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await pushes.polls(2)
     assert len(events) == 1
 
 
@@ -184,24 +220,20 @@ async def test_no_address_the_provider_can_reach_is_a_repair(
 
 
 async def test_a_refused_permission_is_a_repair_that_clears(
-    hass: HomeAssistant,
-    relay: str,
-    voipnow: FakeVoipnow,
-    voipnow_entry: MockConfigEntry,
-    issue_registry: ir.IssueRegistry,
+    pushes: VoipnowPushes, issue_registry: ir.IssueRegistry
 ) -> None:
     """A refused permission is a repair that clears."""
-    voipnow.call_events_forbidden = True
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
+    pushes.voipnow.call_events_forbidden = True
+    await pushes.set_up_with_call_events()
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
     assert issue.translation_key == "call_events_not_allowed"
-    assert voipnow.client_secret not in str(issue.translation_placeholders)
-    voipnow.call_events_forbidden = False
-    assert await hass.config_entries.async_reload(voipnow_entry.entry_id)
-    await hass.async_block_till_done()
+    assert pushes.voipnow.client_secret not in str(issue.translation_placeholders)
+    pushes.voipnow.call_events_forbidden = False
+    assert await pushes.hass.config_entries.async_reload(pushes.entry.entry_id)
+    await pushes.hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
-    assert _registered(voipnow)
+    assert _registered(pushes.voipnow)
 
 
 @pytest.mark.usefixtures("relay", "init_integration")
@@ -228,79 +260,60 @@ async def test_a_push_for_another_extension_is_refused(
     assert hass.states.get(ACTIVE).state == "0"
 
 
-async def test_pushes_add_to_the_calls_a_poll_listed(
-    hass: HomeAssistant,
-    relay: str,
-    voipnow: FakeVoipnow,
-    voipnow_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-) -> None:
+async def test_pushes_add_to_the_calls_a_poll_listed(pushes: VoipnowPushes) -> None:
     """A push between polls changes what the last listing showed, not replaces it."""
-    voipnow.start_call("021 111 1111", ["0003*211"])
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
-    assert hass.states.get(ACTIVE).state == "1"
-    call = await voipnow.ring("021 555 0101", "0003*210")
-    await hass.async_block_till_done()
-    assert hass.states.get(ACTIVE).state == "2"
-    await voipnow.answer(call)
-    await voipnow.hang_up(call)
-    await hass.async_block_till_done()
-    assert hass.states.get(ACTIVE).state == "1"
+    pushes.voipnow.start_call("021 111 1111", ["0003*211"])
+    await pushes.set_up_with_call_events()
+    assert pushes.active() == "1"
+    call = await pushes.voipnow.ring("021 555 0101", "0003*210")
+    await pushes.hass.async_block_till_done()
+    assert pushes.active() == "2"
+    await pushes.voipnow.answer(call)
+    await pushes.voipnow.hang_up(call)
+    await pushes.hass.async_block_till_done()
+    assert pushes.active() == "1"
     # The next listing agrees.
-    await next_poll(hass, freezer)
-    assert hass.states.get(ACTIVE).state == "1"
+    await pushes.polls(1)
+    assert pushes.active() == "1"
 
 
 async def test_a_missed_call_through_a_did_is_announced_once(
-    hass: HomeAssistant,
-    relay: str,
-    voipnow: FakeVoipnow,
-    voipnow_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    pushes: VoipnowPushes,
 ) -> None:
     """The callback's CalledNumber is the DID; the history gives the extension.
 
     Both are read as the extension (`210`), so the push and the row are one call.
     """
-    hass.config.country = "NZ"
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    call = await voipnow.ring("021 555 0101", "0003*210", did="+6494561234")
-    freezer.tick(20)
-    await voipnow.hang_up(call)
-    await hass.async_block_till_done()
-    [delivery] = [d for d in voipnow.deliveries if d.params["CallStatus"] == "NOANSWER"]
+    pushes.hass.config.country = "NZ"
+    await pushes.set_up_with_call_events()
+    events = async_capture_events(pushes.hass, EVENT_MISSED_CALL)
+    call = await pushes.voipnow.ring("021 555 0101", "0003*210", did="+6494561234")
+    await pushes.rung_unanswered(call)
+    [delivery] = [
+        d for d in pushes.voipnow.deliveries if d.params["CallStatus"] == "NOANSWER"
+    ]
     assert delivery.params["CalledNumber"] == "+6494561234"
     assert len(events) == 1
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await pushes.polls(2)
     assert len(events) == 1
     assert events[0].data["called_number"] == "210"
 
 
 @pytest.mark.parametrize("skew", [180, -180])
 async def test_a_voipnow_clock_minutes_off_announces_a_pushed_call_once(
-    hass: HomeAssistant,
-    relay: str,
-    voipnow: FakeVoipnow,
-    voipnow_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-    skew: int,
+    pushes: VoipnowPushes, skew: int
 ) -> None:
     """Callbacks carry no time: a push is stamped by our clock, the row by VoipNow's.
 
     Needs the tracker's wider window for calls stamped locally (the core branch).
     """
-    voipnow.clock_offset = skew
-    assert await setup_entry(hass, voipnow_entry, {CONF_CALL_EVENTS: True})
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    call = await voipnow.ring("021 555 0101", "0003*210")
-    freezer.tick(20)
-    await voipnow.hang_up(call)
-    await hass.async_block_till_done()
+    pushes.voipnow.clock_offset = skew
+    await pushes.set_up_with_call_events()
+    events = async_capture_events(pushes.hass, EVENT_MISSED_CALL)
+    call = await pushes.voipnow.ring("021 555 0101", "0003*210")
+    await pushes.rung_unanswered(call)
     assert len(events) == 1
-    [row] = voipnow.history
+    [row] = pushes.voipnow.history
     assert row["startDate"] != events[0].data["time"]
-    await next_poll(hass, freezer)
-    await next_poll(hass, freezer)
+    await pushes.polls(2)
     assert len(events) == 1

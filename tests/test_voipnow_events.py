@@ -251,9 +251,7 @@ async def test_a_failed_registration_leaves_nothing_behind(
 
 
 async def test_unknown_extension_is_refused(
-    voipnow: FakeVoipnow,
-    receiver: Receiver,
-    make_voipnow_client: Callable[..., VoipnowClient],
+    receiver: Receiver, make_voipnow_client: Callable[..., VoipnowClient]
 ) -> None:
     """Unknown extension is refused."""
     client = make_voipnow_client(extension="0003*299")
@@ -406,17 +404,24 @@ async def test_remove_what_is_gone_already(
     await client.remove_call_events(registration)
 
 
+def _replies_with_error(
+    voipnow: FakeVoipnow, status: int, code: str, message: str
+) -> None:
+    """Make the fake answer every request with VoipNow's error body and `status`."""
+
+    async def reply(request: web.Request) -> web.StreamResponse:
+        return web.json_response(
+            {"error": {"code": code, "message": message}}, status=status
+        )
+
+    voipnow.reply_override = reply
+
+
 async def test_remove_tolerates_404(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
     """Remove tolerates 404."""
-
-    async def reply(request: web.Request) -> web.StreamResponse:
-        return web.json_response(
-            {"error": {"code": "not_found", "message": "No such event"}}, status=404
-        )
-
-    voipnow.reply_override = reply
+    _replies_with_error(voipnow, 404, "not_found", "No such event")
     await client.remove_call_events(f"0003*210/{HANGUP}/abc123 0003*210/0/def456")
 
 
@@ -424,13 +429,7 @@ async def test_remove_reports_other_errors(
     client: VoipnowClient, voipnow: FakeVoipnow
 ) -> None:
     """Remove reports other errors."""
-
-    async def reply(request: web.Request) -> web.StreamResponse:
-        return web.json_response(
-            {"error": {"code": "internal_server_error", "message": "Oops"}}, status=500
-        )
-
-    voipnow.reply_override = reply
+    _replies_with_error(voipnow, 500, "internal_server_error", "Oops")
     with pytest.raises(ProviderResponseError, match="500 .* internal_server_error"):
         await client.remove_call_events(f"0003*210/{HANGUP}/abc123")
     voipnow.reply_override = None
@@ -572,30 +571,63 @@ async def _token(
 # Reading callbacks
 
 
+INCOMING = {
+    "CallID": "1746512889.1234",
+    "CallerIDNum": "0211234567",
+    "CallerIDName": "Aroha Ngata",
+    "CalledDID": "094561234",
+    "CalledExtension": "0003*210",
+    "CallFlow": "IN",
+    "CallerExtension": "",
+    "CalledNumber": "094561234",
+}
+OUTGOING = {
+    "CallID": "1746512889.5678",
+    "CallerIDNum": "210",
+    "CallerIDName": "Reception",
+    "CalledDID": "",
+    "CalledExtension": "",
+    "CallFlow": "OUT",
+    "CallerExtension": "0003*210",
+    "CalledNumber": "0211234567",
+}
+
+
 def _incoming(**params: Any) -> dict[str, Any]:
-    return {
-        "CallID": "1746512889.1234",
-        "CallerIDNum": "0211234567",
-        "CallerIDName": "Aroha Ngata",
-        "CalledDID": "094561234",
-        "CalledExtension": "0003*210",
-        "CallFlow": "IN",
-        "CallerExtension": "",
-        "CalledNumber": "094561234",
-    } | params
+    return INCOMING | params
 
 
 def _outgoing(**params: Any) -> dict[str, Any]:
-    return {
-        "CallID": "1746512889.5678",
-        "CallerIDNum": "210",
-        "CallerIDName": "Reception",
-        "CalledDID": "",
-        "CalledExtension": "",
-        "CallFlow": "OUT",
-        "CallerExtension": "0003*210",
-        "CalledNumber": "0211234567",
-    } | params
+    return OUTGOING | params
+
+
+def _pushed(account: str, call: str, caller: str, called: str, **more: Any) -> CallPush:
+    """Return a push stamped NOW about `call`, inbound unless `more` says otherwise."""
+    fields: dict[str, Any] = {
+        "account_id": account,
+        "call_id": call,
+        "time": NOW,
+        "caller_number": caller,
+        "called_number": called,
+        "direction": CallDirection.INBOUND,
+    }
+    return CallPush(**(fields | more))
+
+
+def _missed_as_pushed(
+    caller: str, raw: str, name: str, called: str, call: str, **more: Any
+) -> MissedCall:
+    """Return a missed call read from a callback: stamped NOW, by our clock."""
+    fields: dict[str, Any] = {
+        "time": NOW,
+        "caller_number": caller,
+        "caller_number_raw": raw,
+        "caller_name": name,
+        "called_number": called,
+        "call_id": call,
+        "stamped_locally": True,
+    }
+    return MissedCall(**(fields | more))
 
 
 def _parse(params: Mapping[str, Any]) -> CallPush | None:
@@ -609,15 +641,8 @@ def _marked(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 def test_ringing_incoming_call() -> None:
     """Ringing incoming call."""
     push = _parse(_marked("dial-in", _incoming(CallStatus="CALLING")))
-    assert push == CallPush(
-        account_id="0003*210",
-        call_id="1746512889.1234",
-        time=NOW,
-        caller_number="+64211234567",
-        # The extension, as the call history has it, not the DID it came through.
-        called_number="210",
-        direction=CallDirection.INBOUND,
-    )
+    # Called: the extension, as the call history has it, not the DID it came through.
+    assert push == _pushed("0003*210", "1746512889.1234", "+64211234567", "210")
 
 
 def test_answered_incoming_call() -> None:
@@ -632,15 +657,13 @@ def test_unanswered_incoming_call_is_missed() -> None:
     push = _parse(_marked("hangup", _incoming(CallStatus="NOANSWER")))
     assert push is not None
     assert (push.answered, push.ended) == (False, True)
-    assert push.missed_call == MissedCall(
-        time=NOW,
-        caller_number="+64211234567",
-        caller_number_raw="0211234567",
-        caller_name="Aroha Ngata",
-        called_number="210",
-        call_id="1746512889.1234",
+    assert push.missed_call == _missed_as_pushed(
+        "+64211234567",
+        "0211234567",
+        "Aroha Ngata",
+        "210",
+        "1746512889.1234",
         direction=CallDirection.INBOUND,
-        stamped_locally=True,
     )
 
 
@@ -709,12 +732,11 @@ def test_outgoing_call() -> None:
     ringing = _parse(_marked("dial-out", _outgoing(CallStatus="CALLING")))
     answered = _parse(_marked("answer-out", _outgoing(CallStatus="ANSWER")))
     unanswered = _parse(_marked("hangup", _outgoing(CallStatus="NOANSWER")))
-    assert ringing == CallPush(
-        account_id="0003*210",
-        call_id="1746512889.5678",
-        time=NOW,
-        caller_number="210",
-        called_number="+64211234567",
+    assert ringing == _pushed(
+        "0003*210",
+        "1746512889.5678",
+        "210",
+        "+64211234567",
         direction=CallDirection.OUTBOUND,
     )
     assert answered is not None
@@ -900,30 +922,15 @@ async def test_end_to_end_missed_call(
 
     assert [method for method, _ in receiver.received] == ["POST", "POST"]
     ringing, ended = receiver.pushes(client)
-    assert ringing == CallPush(
-        account_id="0003*211",
-        call_id=call_id,
-        time=NOW,
-        caller_number="+64211234567",
-        called_number="211",
-        direction=CallDirection.INBOUND,
-    )
-    assert ended == CallPush(
-        account_id="0003*211",
-        call_id=call_id,
-        time=NOW,
-        caller_number="+64211234567",
-        called_number="211",
-        direction=CallDirection.INBOUND,
+    assert ringing == _pushed("0003*211", call_id, "+64211234567", "211")
+    assert ended == _pushed(
+        "0003*211",
+        call_id,
+        "+64211234567",
+        "211",
         ended=True,
-        missed_call=MissedCall(
-            time=NOW,
-            caller_number="+64211234567",
-            caller_number_raw="0211234567",
-            caller_name="Aroha Ngata",
-            called_number="211",
-            call_id=call_id,
-            stamped_locally=True,
+        missed_call=_missed_as_pushed(
+            "+64211234567", "0211234567", "Aroha Ngata", "211", call_id
         ),
     )
     assert client.owns_account(ended.account_id)
