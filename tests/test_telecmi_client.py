@@ -65,12 +65,9 @@ async def test_incoming_and_outgoing_missed_calls(
 ) -> None:
     """Incoming and outgoing missed calls."""
     now = time.time()
-    telecmi.add_missed_call(
-        now - 60, 919800000001, 918000000000, name="Asha", call_id="c-in"
-    )
-    telecmi.add_outgoing_missed_call(
-        now - 30, "209_1111113", 919700000002, call_id="c-out"
-    )
+    caller, called, agent = 919800000001, 918000000000, "209_1111113"
+    telecmi.add_missed_call(now - 60, caller, called, name="Asha", call_id="c-in")
+    telecmi.add_outgoing_missed_call(now - 30, agent, 919700000002, call_id="c-out")
     telecmi.add_missed_call(now - 2 * 3600, 919800000009)
     calls = await missed_in_the_last_hour(client)
     assert calls == [
@@ -78,10 +75,10 @@ async def test_incoming_and_outgoing_missed_calls(
             time=datetime.fromtimestamp(int((now - 60) * 1000) / 1000, UTC),
             # Numbers written without "+" are read as the international numbers
             # they are.
-            caller_number="+919800000001",
-            caller_number_raw="919800000001",
+            caller_number=f"+{caller}",
+            caller_number_raw=str(caller),
             caller_name="Asha",
-            called_number="+918000000000",
+            called_number=f"+{called}",
             call_id="c-in",
             direction=CallDirection.INBOUND,
         ),
@@ -89,8 +86,8 @@ async def test_incoming_and_outgoing_missed_calls(
             time=datetime.fromtimestamp(int((now - 30) * 1000) / 1000, UTC),
             # For an outgoing call, the agent (India's `from`, global's `agent`):
             # not a phone number.
-            caller_number="209_1111113",
-            caller_number_raw="209_1111113",
+            caller_number=agent,
+            caller_number_raw=agent,
             caller_name=None,
             called_number="+919700000002",
             call_id="c-out",
