@@ -21,6 +21,20 @@ from .fakes.server import FakeServer
 T0 = 1_763_640_000
 
 
+def _call(starts_at: float, *, answered: bool) -> SimulatedCall:
+    """+6421000002 to 101 answered at 10 s, over at 70 s; or +6421000001 to 100 missed."""
+    # The missed call rings 20 s and is in the history 3 s after the caller gives up.
+    return SimulatedCall(
+        caller="+6421000002" if answered else "+6421000001",
+        extension="101" if answered else "100",
+        starts_at=starts_at,
+        rings_until=starts_at + (10 if answered else 20),
+        answered=answered,
+        ends_at=starts_at + (70 if answered else 20),
+        recorded_at=None if answered else starts_at + 23,
+    )
+
+
 def _run(seed: int) -> list[tuple[int, int]]:
     simulator = Simulator(seed=seed)
     trace = []
@@ -104,15 +118,7 @@ def test_calls_ring_for_a_while_and_missed_ones_are_recorded_late() -> None:
 def test_a_missed_call_is_listed_only_once_recorded() -> None:
     """A missed call is listed only once recorded."""
     simulator = Simulator(seed=1, arrivals=False)
-    call = SimulatedCall(
-        caller="+6421000001",
-        extension="100",
-        starts_at=T0,
-        rings_until=T0 + 20,
-        answered=False,
-        ends_at=T0 + 20,
-        recorded_at=T0 + 23,
-    )
+    call = _call(T0, answered=False)
     simulator.plan([call])
     assert simulator.next_change() == T0
     simulator.step(T0)
@@ -136,15 +142,7 @@ def test_a_missed_call_is_listed_only_once_recorded() -> None:
 def test_an_answered_call_is_talked_on_then_ends() -> None:
     """An answered call is talked on then ends."""
     simulator = Simulator(seed=1, arrivals=False)
-    call = SimulatedCall(
-        caller="+6421000002",
-        extension="101",
-        starts_at=T0,
-        rings_until=T0 + 10,
-        answered=True,
-        ends_at=T0 + 70,
-        recorded_at=None,
-    )
+    call = _call(T0, answered=True)
     simulator.plan([call])
     simulator.step(T0)
     simulator.step(T0 + 10)
@@ -183,24 +181,7 @@ def _pushes(simulator: Simulator) -> list[tuple[str, str]]:
 def test_telecmi_pushes_as_chub_india_documents() -> None:
     """Telecmi pushes as chub india documents."""
     simulator = Simulator(seed=1, arrivals=False)
-    missed = SimulatedCall(
-        caller="+6421000001",
-        extension="100",
-        starts_at=T0,
-        rings_until=T0 + 20,
-        answered=False,
-        ends_at=T0 + 20,
-        recorded_at=T0 + 23,
-    )
-    answered = SimulatedCall(
-        caller="+6421000002",
-        extension="101",
-        starts_at=T0 + 100,
-        rings_until=T0 + 110,
-        answered=True,
-        ends_at=T0 + 170,
-        recorded_at=None,
-    )
+    missed, answered = _call(T0, answered=False), _call(T0 + 100, answered=True)
     simulator.plan([missed, answered])
     for moment in (T0, T0 + 20, T0 + 23):
         simulator.step(moment)
