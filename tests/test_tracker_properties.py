@@ -649,6 +649,15 @@ def test_rows_outside_the_window_are_left_to_their_windows() -> None:
     assert tracker.latest is None
 
 
+def _one_call_state(
+    *, source: str, partner: object, direction: str = "inbound"
+) -> dict[str, object]:
+    """A state of version 2 that holds one call, as the tracker saved it then."""
+    call = {"time": 1, "direction": direction}
+    entry = {"key": "k", "source": source, "partner": partner, "call": call}
+    return {"version": 2, "last_poll": None, "latest": None, "calls": [entry]}
+
+
 @pytest.mark.parametrize(
     "state",
     [
@@ -683,58 +692,10 @@ def test_rows_outside_the_window_are_left_to_their_windows() -> None:
         },
         {"version": 2, "last_poll": None, "latest": None, "calls": [5]},
         {"version": 2, "last_poll": None, "latest": None, "calls": [{"key": 1}]},
-        {
-            "version": 2,
-            "last_poll": None,
-            "latest": None,
-            "calls": [
-                {
-                    "key": "k",
-                    "source": "elsewhere",
-                    "partner": None,
-                    "call": {"time": 1, "direction": "inbound"},
-                }
-            ],
-        },
-        {
-            "version": 2,
-            "last_poll": None,
-            "latest": None,
-            "calls": [
-                {
-                    "key": "k",
-                    "source": "push",
-                    "partner": 4,
-                    "call": {"time": 1, "direction": "inbound"},
-                }
-            ],
-        },
-        {
-            "version": 2,
-            "last_poll": None,
-            "latest": None,
-            "calls": [
-                {
-                    "key": "k",
-                    "source": "push",
-                    "partner": 0,
-                    "call": {"time": 1, "direction": "inbound"},
-                }
-            ],
-        },
-        {
-            "version": 2,
-            "last_poll": None,
-            "latest": None,
-            "calls": [
-                {
-                    "key": "k",
-                    "source": "push",
-                    "partner": "x",
-                    "call": {"time": 1, "direction": "sideways"},
-                }
-            ],
-        },
+        _one_call_state(source="elsewhere", partner=None),
+        _one_call_state(source="push", partner=4),
+        _one_call_state(source="push", partner=0),
+        _one_call_state(source="push", partner="x", direction="sideways"),
     ],
 )
 def test_damaged_state_is_a_value_error(state: object) -> None:
