@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.callwatch.const import (
@@ -63,30 +62,39 @@ def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
     return tmp_path
 
 
-async def _miss(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    freezer: FrozenDateTimeFactory,
-    caller: str,
-    **extra: Any,
-) -> dict[str, Any]:
-    events = async_capture_events(hass, EVENT_MISSED_CALL)
-    enswitch.add_missed_call(freezer().timestamp() - 5, caller, **extra)
-    await next_poll(hass, freezer)
-    assert len(events) == 1
-    return dict(events[0].data)
+@pytest.fixture
+def contacts(hass: HomeAssistant, config_dir: Path) -> Path:
+    """Give the configuration folder a contacts file of VCARD, in New Zealand."""
+    hass.config.country = "NZ"
+    path = config_dir / "contacts.vcf"
+    path.write_text(VCARD, encoding="utf-8")
+    return path
 
 
+type Miss = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def miss(
+    hass: HomeAssistant, enswitch: FakeEnswitch, freezer: FrozenDateTimeFactory
+) -> Miss:
+    """Return how to miss a call from a caller on Enswitch and get its one event."""
+
+    async def miss(caller: str, **extra: Any) -> dict[str, Any]:
+        events = async_capture_events(hass, EVENT_MISSED_CALL)
+        enswitch.add_missed_call(freezer().timestamp() - 5, caller, **extra)
+        await next_poll(hass, freezer)
+        assert len(events) == 1
+        return dict(events[0].data)
+
+    return miss
+
+
+@pytest.mark.usefixtures("contacts")
 async def test_names_in_layers(
-    hass: HomeAssistant,
-    config_dir: Path,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch_entry: MockConfigEntry, miss: Miss
 ) -> None:
     """The provider's name, else the typed phonebook, else the contacts file, else none."""
-    hass.config.country = "NZ"
-    (config_dir / "contacts.vcf").write_text(VCARD, encoding="utf-8")
     assert await setup_entry(
         hass,
         enswitch_entry,
@@ -96,13 +104,13 @@ async def test_names_in_layers(
         },
     )
     # The provider's name wins.
-    data = await _miss(hass, enswitch, freezer, "+6493031234", callername="Reception")
+    data = await miss("+6493031234", callername="Reception")
     assert (data["caller_name"], data["caller_name_source"]) == (
         "Reception",
         "provider",
     )
     # "unknown", or the number again, is no name: the typed phonebook wins over the file.
-    data = await _miss(hass, enswitch, freezer, "093031234", callername="093031234")
+    data = await miss("093031234", callername="093031234")
     assert data["caller_number"] == "+6493031234"
     assert data["caller_number_raw"] == "093031234"
     assert (data["caller_name"], data["caller_name_source"]) == (
@@ -110,59 +118,52 @@ async def test_names_in_layers(
         "phonebook",
     )
     # The contacts file: another contact, its number written another way.
-    data = await _miss(hass, enswitch, freezer, "0064 21 555 0101")
+    data = await miss("0064 21 555 0101")
     assert (data["caller_name"], data["caller_name_source"]) == (
         "Āperahama Te Rangi",
         "phonebook",
     )
     assert hass.states.get(LATEST).state == "Āperahama Te Rangi"
     # Nobody's name: the number as people at home write it.
-    data = await _miss(hass, enswitch, freezer, "+6493037777", callername="unknown")
+    data = await miss("+6493037777", callername="unknown")
     assert (data["caller_name"], data["caller_name_source"]) == (None, None)
     state = hass.states.get(LATEST)
     assert state.state == "09 303 7777"
     assert state.attributes["caller_number"] == "+6493037777"
     # A withheld caller is said to be withheld.
-    data = await _miss(hass, enswitch, freezer, "anonymous")
+    data = await miss("anonymous")
     assert (data["caller_number"], data["caller_withheld"]) == (None, True)
     assert data["caller_number_raw"] == "anonymous"
     assert hass.states.get(LATEST).state == "Withheld"
     # An extension is not a phone number, and stays as written.
-    data = await _miss(hass, enswitch, freezer, "210")
+    data = await miss("210")
     assert data["caller_number"] == "210"
     assert hass.states.get(LATEST).state == "210"
     # A caller from abroad is written internationally.
-    await _miss(hass, enswitch, freezer, "+442071234567")
+    await miss("+442071234567")
     assert hass.states.get(LATEST).state == "+44 20 7123 4567"
 
 
 async def test_the_contacts_file_is_read_again_when_it_changes(
     hass: HomeAssistant,
-    config_dir: Path,
-    enswitch: FakeEnswitch,
+    contacts: Path,
     enswitch_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
+    miss: Miss,
 ) -> None:
     """The contacts file is read again when it changes."""
-    hass.config.country = "NZ"
-    contacts = config_dir / "contacts.vcf"
-    contacts.write_text(VCARD, encoding="utf-8")
     assert await setup_entry(hass, enswitch_entry, {CONF_CONTACTS_FILE: "contacts.vcf"})
-    await _miss(hass, enswitch, freezer, "+6493039999")
+    await miss("+6493039999")
     assert hass.states.get(LATEST).state == "Zoë"
 
     contacts.write_text(VCARD.replace("Zoë", "Zoë Smith"), encoding="utf-8")
-    freezer.tick(timedelta(minutes=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll(hass, freezer, seconds=60)
     assert hass.states.get(LATEST).state == "Zoë Smith"
 
     # Gone: a repair issue, and the names of the file are gone with it.
     contacts.unlink()
-    freezer.tick(timedelta(minutes=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll(hass, freezer, seconds=60)
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
     assert issue.translation_key == "contacts_file_missing"
@@ -171,18 +172,14 @@ async def test_the_contacts_file_is_read_again_when_it_changes(
 
     # Back, but not a vCard file: another issue.
     contacts.write_text("name,number\nnot a card\n", encoding="utf-8")
-    freezer.tick(timedelta(minutes=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll(hass, freezer, seconds=60)
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
     assert issue.translation_key == "contacts_not_vcard"
 
     # Mended: the issue clears itself.
     contacts.write_text(VCARD, encoding="utf-8")
-    freezer.tick(timedelta(minutes=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll(hass, freezer, seconds=60)
     assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
     assert hass.states.get(LATEST).state == "Zoë"
 
@@ -190,10 +187,9 @@ async def test_the_contacts_file_is_read_again_when_it_changes(
 async def test_a_missing_contacts_file_at_setup_is_a_repair_not_a_failure(
     hass: HomeAssistant,
     config_dir: Path,
-    enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
-    freezer: FrozenDateTimeFactory,
+    miss: Miss,
 ) -> None:
     """A missing contacts file at setup is a repair not a failure."""
     assert await setup_entry(
@@ -203,21 +199,19 @@ async def test_a_missing_contacts_file_at_setup_is_a_repair_not_a_failure(
     )
     assert issue_registry.async_get_issue(DOMAIN, ISSUE) is not None
     # The typed phonebook still counts.
-    data = await _miss(hass, enswitch, freezer, "+6493031234")
+    data = await miss("+6493031234")
     assert data["caller_name"] == "Front desk"
 
 
 async def test_a_card_vobject_cannot_read_is_skipped_with_a_repair(
     hass: HomeAssistant,
-    config_dir: Path,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    contacts: Path,
     issue_registry: ir.IssueRegistry,
+    enswitch_entry: MockConfigEntry,
+    miss: Miss,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A card vobject cannot read is skipped with a repair."""
-    hass.config.country = "NZ"
-    contacts = config_dir / "contacts.vcf"
     contacts.write_text(BAD_CARD + VCARD, encoding="utf-8")
     assert await setup_entry(hass, enswitch_entry, {CONF_CONTACTS_FILE: "contacts.vcf"})
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
@@ -227,13 +221,11 @@ async def test_a_card_vobject_cannot_read_is_skipped_with_a_repair(
     assert issue.translation_placeholders["count"] == "1"
     assert issue.translation_placeholders["line"] == "1"
     # The other cards still name callers.
-    data = await _miss(hass, enswitch, freezer, "+6493039999")
+    data = await miss("+6493039999")
     assert data["caller_name"] == "Zoë"
 
     contacts.write_text(VCARD, encoding="utf-8")
-    freezer.tick(timedelta(minutes=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll(hass, freezer, seconds=60)
     assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
 
 
@@ -313,15 +305,12 @@ async def test_the_options_form_says_what_cannot_be_read(
 
 
 async def test_the_country_option_reads_national_numbers(
-    hass: HomeAssistant,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, enswitch_entry: MockConfigEntry, miss: Miss
 ) -> None:
     """Home Assistant says US; the account's option says New Zealand."""
     hass.config.country = "US"
     assert await setup_entry(hass, enswitch_entry, {CONF_COUNTRY: "NZ"})
-    data = await _miss(hass, enswitch, freezer, "09 303 1234", dnumber="09 303 5555")
+    data = await miss("09 303 1234", dnumber="09 303 5555")
     assert data["caller_number"] == "+6493031234"
     assert data["called_number"] == "+6493035555"
     assert hass.states.get(LATEST).state == "09 303 1234"
@@ -345,9 +334,8 @@ async def test_the_country_option_reads_national_numbers(
 )
 async def test_enswitch_numbers(
     hass: HomeAssistant,
-    enswitch: FakeEnswitch,
     enswitch_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    miss: Miss,
     written: str,
     country: str,
     number: str | None,
@@ -356,7 +344,7 @@ async def test_enswitch_numbers(
     """Enswitch's callers, as written in each country, are read into E.164 or withheld."""
     hass.config.country = country
     assert await setup_entry(hass, enswitch_entry, {})
-    data = await _miss(hass, enswitch, freezer, written)
+    data = await miss(written)
     assert (data["caller_number"], data["caller_withheld"]) == (number, withheld)
     assert data["caller_number_raw"] == (written or None)
 
@@ -417,15 +405,11 @@ async def test_voipnow_names_in_caller_id(
     )
 
 
+@pytest.mark.usefixtures("contacts", "enswitch")
 async def test_the_phonebook_stays_out_of_the_diagnostics(
-    hass: HomeAssistant,
-    config_dir: Path,
-    enswitch: FakeEnswitch,
-    enswitch_entry: MockConfigEntry,
+    hass: HomeAssistant, enswitch_entry: MockConfigEntry
 ) -> None:
     """The phonebook stays out of the diagnostics."""
-    hass.config.country = "NZ"
-    (config_dir / "contacts.vcf").write_text(VCARD, encoding="utf-8")
     assert await setup_entry(
         hass,
         enswitch_entry,
@@ -441,18 +425,15 @@ async def test_the_phonebook_stays_out_of_the_diagnostics(
 
 async def test_waiting_calls_are_named_again_when_the_contacts_file_changes(
     hass: HomeAssistant,
-    config_dir: Path,
-    enswitch: FakeEnswitch,
+    contacts: Path,
     enswitch_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    miss: Miss,
 ) -> None:
     """Calls described before the file changed show its new names, not the old ones."""
-    hass.config.country = "NZ"
-    contacts = config_dir / "contacts.vcf"
-    contacts.write_text(VCARD, encoding="utf-8")
     assert await setup_entry(hass, enswitch_entry, {CONF_CONTACTS_FILE: "contacts.vcf"})
-    await _miss(hass, enswitch, freezer, "+6493039999")
-    await _miss(hass, enswitch, freezer, "+64215550101")
+    await miss("+6493039999")
+    await miss("+64215550101")
     waiting = hass.states.get(WAITING).attributes["calls"]
     assert [call["caller_name"] for call in waiting] == ["Āperahama Te Rangi", "Zoë"]
 
@@ -460,9 +441,7 @@ async def test_waiting_calls_are_named_again_when_the_contacts_file_changes(
         VCARD.replace("Zoë", "Zoë Smith").replace("Āperahama", "Abraham"),
         encoding="utf-8",
     )
-    freezer.tick(timedelta(minutes=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_poll(hass, freezer, seconds=60)
     waiting = hass.states.get(WAITING).attributes["calls"]
     assert [call["caller_name"] for call in waiting] == [
         "Abraham Te Rangi",
