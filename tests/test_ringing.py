@@ -19,7 +19,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_SCAN_INTERVAL, STATE_UNAVAILABLE
-from homeassistant.core import CoreState, Event, HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -35,7 +35,7 @@ from custom_components.callwatch.poll_schedule import (
     RING_LIMIT,
 )
 
-from .conftest import TelecmiPushes, next_poll, setup_entry
+from .conftest import Account, TelecmiPushes, next_poll, setup_entry
 from .fakes.enswitch import FakeEnswitch
 from .fakes.server import FaultPlan
 from .fakes.telecmi import FakeTelecmi, event_push
@@ -76,14 +76,10 @@ async def _until_event(
 
 
 @dataclass
-class EnswitchLine:
-    """Home Assistant on a frozen clock, the fake Enswitch and the entry that watches it."""
+class EnswitchLine(Account):
+    """The fake Enswitch and the account that watches it, set up by `ring` or the test."""
 
-    hass: HomeAssistant
-    freezer: FrozenDateTimeFactory
     enswitch: FakeEnswitch
-    entry: MockConfigEntry
-    missed: list[Event]
 
     def active(self) -> str:
         """Return the state of the active-calls sensor."""
@@ -92,10 +88,6 @@ class EnswitchLine:
     def count(self, action: str, since: int = 0) -> int:
         """Return how many `action` requests the fake answered since request `since`."""
         return _count(self.enswitch, action, since)
-
-    async def poll(self) -> None:
-        """Let the next regular poll run."""
-        await next_poll(self.hass, self.freezer)
 
     async def seconds(self, n: int) -> None:
         """Let `n` seconds pass, one at a time."""
@@ -109,7 +101,7 @@ class EnswitchLine:
 
     async def until_missed(self, limit: int) -> int:
         """Return how many seconds passed until a missed call was announced."""
-        return await _until_event(self.hass, self.freezer, self.missed, limit)
+        return await _until_event(self.hass, self.freezer, self.events, limit)
 
     async def ring(self) -> tuple[str, float]:
         """Set up, ring a call and let a regular poll see it; return its id and start."""
@@ -137,7 +129,14 @@ def line(
 ) -> EnswitchLine:
     """Return the Enswitch line, its missed-call events captured from the start."""
     events = async_capture_events(hass, EVENT_MISSED_CALL)
-    return EnswitchLine(hass, freezer, enswitch, enswitch_entry, events)
+    return EnswitchLine(
+        hass=hass,
+        freezer=freezer,
+        entry=enswitch_entry,
+        events=events,
+        started=freezer().timestamp(),
+        enswitch=enswitch,
+    )
 
 
 async def test_a_missed_call_is_announced_within_seconds(line: EnswitchLine) -> None:
@@ -152,10 +151,10 @@ async def test_a_missed_call_is_announced_within_seconds(line: EnswitchLine) -> 
     # Noticed within 3 s of leaving, found by the check 3 s after that: not a poll
     # interval later.
     assert waited <= 2 * QUICK_INTERVAL
-    assert [event.data["caller_number"] for event in line.missed] == [CALLER]
-    assert line.missed[0].data["catch_up"] is False
+    assert [event.data["caller_number"] for event in line.events] == [CALLER]
+    assert line.events[0].data["catch_up"] is False
     await line.seconds(60)
-    assert len(line.missed) == 1
+    assert len(line.events) == 1
 
 
 async def test_found_at_once_when_the_provider_is_quick(line: EnswitchLine) -> None:
@@ -249,7 +248,7 @@ async def test_a_flood_of_ringing_calls(line: EnswitchLine) -> None:
     # each per poll interval: 120 s is 40 of each at most.
     assert line.count(ACTIVE_LIST, mark) <= 120 / QUICK_INTERVAL
     assert line.count(MISSED_LIST, mark) <= 120 / QUICK_INTERVAL
-    assert sorted(event.data["caller_number"] for event in line.missed) == [
+    assert sorted(event.data["caller_number"] for event in line.events) == [
         f"+64210000{index:02d}" for index in range(50)
     ]
 
@@ -274,7 +273,7 @@ async def test_a_failing_quick_poll_falls_back_to_the_poll_interval(
     assert (await line.asked_within(30)).total() == 1
     line.enswitch.add_missed_call(started, CALLER, uniqueid="u1")
     await line.seconds(45)
-    assert [event.data["caller_number"] for event in line.missed] == [CALLER]
+    assert [event.data["caller_number"] for event in line.events] == [CALLER]
 
 
 async def test_a_role_without_missed_calls_still_polls_quickly(
@@ -406,7 +405,7 @@ async def test_after_a_missed_call_polls_come_quickly_then_widen(
     assert any(busy + 1 < gap < 30 for gap in gaps)
     assert all(gap <= 31 for gap in gaps)
     assert all(30 <= gap <= 31 for gap in gaps[-2:])
-    assert len(line.missed) == 1
+    assert len(line.events) == 1
 
 
 async def test_a_flood_never_passes_the_ceiling(line: EnswitchLine) -> None:
@@ -445,7 +444,7 @@ async def test_a_provider_asking_to_wait_is_obeyed_while_calls_come(
     assert line.count(ACTIVE_LIST, mark) == 1
     # No new call since: the poll interval, not the quick polls of before.
     assert (await line.asked_within(60))[ACTIVE_LIST] == 2
-    assert len(line.missed) == 1
+    assert len(line.events) == 1
 
 
 async def test_a_pushed_call_counts_as_a_call(
