@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from http import HTTPStatus
 import logging
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -14,7 +13,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.callwatch import live_calls
 from custom_components.callwatch.const import (
@@ -22,13 +20,12 @@ from custom_components.callwatch.const import (
 )
 from custom_components.callwatch.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import TelecmiPushes, setup_entry
+from .conftest import TelecmiPushes
 from .fakes.telecmi import FakeTelecmi, cdr_push, event_push
 
 ACTIVE = "sensor.telecmi_1111113_active_calls"
 LATEST = "sensor.telecmi_1111113_latest_missed_caller"
 EVENT = "event.telecmi_1111113_missed_call"
-WEBHOOK = "/api/webhook/telecmi_webhook_id"
 
 
 async def test_polled_missed_calls(
@@ -60,11 +57,6 @@ async def test_polled_missed_calls(
     await telecmi_pushes.poll()
     assert [event.data["caller_number"] for event in events][1:] == ["207_1111113"]
     assert events[-1].data["direction"] == "outbound"
-
-
-async def _push(client: Any, payload: dict[str, Any]) -> None:
-    response = await client.post(WEBHOOK, json=payload)
-    assert response.status == HTTPStatus.OK
 
 
 async def test_pushes_count_live_calls(
@@ -128,7 +120,7 @@ async def test_pushes_that_are_refused(
     )
     await telecmi_pushes.push({"type": "event"}, HTTPStatus.BAD_REQUEST)
     response = await telecmi_pushes.client.post(
-        WEBHOOK, data=b"{nope", headers={"Content-Type": "application/json"}
+        telecmi_pushes.path, data=b"{nope", headers={"Content-Type": "application/json"}
     )
     assert response.status == HTTPStatus.BAD_REQUEST
     await telecmi_pushes.push([1, 2], HTTPStatus.BAD_REQUEST)  # type: ignore[arg-type]
@@ -139,22 +131,22 @@ async def test_pushes_that_are_refused(
 async def test_a_flood_of_forged_live_pushes_is_capped(
     hass: HomeAssistant,
     telecmi_entry: MockConfigEntry,
-    hass_client_no_auth: ClientSessionGenerator,
-    freezer: FrozenDateTimeFactory,
+    telecmi_pushes: TelecmiPushes,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Whoever knows the address may push: each new id is kept, up to the cap."""
+    # Read at each push, so set after the entry is.
     monkeypatch.setattr(live_calls, "MAX_LIVE_CALLS", 5, raising=False)
-    await setup_entry(hass, telecmi_entry)
-    client = await hass_client_no_auth()
-    now = freezer().timestamp()
+    now = telecmi_pushes.started
     for index in range(20):
-        await _push(client, event_push(1111113, f"forged-{index}", "waiting", now))
+        await telecmi_pushes.push(
+            event_push(1111113, f"forged-{index}", "waiting", now)
+        )
     assert hass.states.get(ACTIVE).state == "5"
     # The newest stay; a real call pushed now counts among them.
     kept = [call["since"] for call in hass.states.get(ACTIVE).attributes["calls"]]
     assert len(kept) == 5
-    await _push(client, event_push(1111113, "real", "waiting", now))
+    await telecmi_pushes.push(event_push(1111113, "real", "waiting", now))
     assert hass.states.get(ACTIVE).state == "5"
     # What the diagnostics platform gives Home Assistant names the calls.
     diagnostics = await async_get_config_entry_diagnostics(hass, telecmi_entry)
@@ -169,7 +161,7 @@ async def test_push_by_get(
     """CHUB global may push with GET and the fields in the query."""
     push = event_push(1111113, "conv-g", "started", freezer().timestamp())
     response = await telecmi_pushes.client.get(
-        WEBHOOK, params={k: str(v) for k, v in push.items()}
+        telecmi_pushes.path, params={k: str(v) for k, v in push.items()}
     )
     assert response.status == HTTPStatus.OK
     assert hass.states.get(ACTIVE).state == "1"
