@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,26 +32,12 @@ def _callers(events: list[Event]) -> list[str | None]:
     return [event.data["caller_number"] for event in events]
 
 
-async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Unload and set up again, as a restart of Home Assistant does."""
+@asynccontextmanager
+async def _stopped(hass: HomeAssistant, entry: MockConfigEntry) -> AsyncIterator[None]:
+    """Unload `entry` for the block, then set it up again, as a restart does."""
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
-async def _down(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-    *misses: Callable[[], None],
-    hours: tuple[int, ...],
-) -> None:
-    """Unload; let each span of hours pass and then miss a call; set up again."""
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    for span, miss in zip(hours, misses, strict=True):
-        freezer.tick(timedelta(hours=span))
-        miss()
+    yield
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
@@ -182,25 +169,19 @@ async def test_restart_neither_repeats_nor_loses(
     event_state = hass.states.get(EVENT).state
 
     # Home Assistant is down for two hours; calls are missed meanwhile.
-    await _down(
-        hass,
-        account.entry,
-        account.freezer,
-        lambda: enswitch.add_missed_call(
-            account.freezer().timestamp(), "+64whiledown1"
-        ),
-        lambda: enswitch.add_missed_call(
-            account.freezer().timestamp() - 60, "+64whiledown2"
-        ),
-        hours=(1, 1),
-    )
+    async with _stopped(hass, account.entry):
+        account.freezer.tick(timedelta(hours=1))
+        enswitch.add_missed_call(account.freezer().timestamp(), "+64whiledown1")
+        account.freezer.tick(timedelta(hours=1))
+        enswitch.add_missed_call(account.freezer().timestamp() - 60, "+64whiledown2")
     assert account.callers() == ["+64before", "+64whiledown1", "+64whiledown2"]
     assert hass.states.get(LATEST).state == "+64whiledown2"
     assert hass.states.get(EVENT).state != event_state
 
     # A plain restart with nothing new fires nothing, and the entity does not replay.
     event_state = hass.states.get(EVENT).state
-    await _restart(hass, account.entry)
+    async with _stopped(hass, account.entry):
+        pass
     await account.poll()
     assert len(account.events) == 3
     assert hass.states.get(EVENT).state == event_state
@@ -211,16 +192,11 @@ async def test_catch_up_is_bounded_to_a_day(
     hass: HomeAssistant, enswitch: FakeEnswitch, account: Account
 ) -> None:
     """After more than a day down, only the last 24 hours are caught up."""
-    await _down(
-        hass,
-        account.entry,
-        account.freezer,
-        lambda: enswitch.add_missed_call(account.freezer().timestamp(), "+64toolong"),
-        lambda: enswitch.add_missed_call(
-            account.freezer().timestamp() - 3600, "+64recent"
-        ),
-        hours=(2, 30),
-    )
+    async with _stopped(hass, account.entry):
+        account.freezer.tick(timedelta(hours=2))
+        enswitch.add_missed_call(account.freezer().timestamp(), "+64toolong")
+        account.freezer.tick(timedelta(hours=30))
+        enswitch.add_missed_call(account.freezer().timestamp() - 3600, "+64recent")
     assert account.callers() == ["+64recent"]
     _, params = enswitch.requests[-1]
     assert int(params["end"]) - int(params["start"]) <= 24 * 3600 + 5 * 60 + 1
