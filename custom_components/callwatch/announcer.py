@@ -150,7 +150,10 @@ class MissedCallAnnouncer:
 
     @callback
     def async_take_listing(self, now: datetime, calls: Iterable[MissedCall]) -> None:
-        """Take the missed calls a poll listed, and announce the new ones."""
+        """Take the missed calls a poll listed, and announce the new ones.
+
+        `now` is the provider's time when the poll began.
+        """
         previous = self.tracker.last_poll
         new_calls = self.tracker.take_listing(now, calls, self._counts)
         catch_up = (
@@ -182,9 +185,12 @@ class MissedCallAnnouncer:
         return len(dealt_with)
 
     @callback
-    def async_take_push(self, call: MissedCall) -> bool:
-        """Take a missed call the provider pushed; return whether it was new."""
-        outcome, announce = self.tracker.take_push(dt_util.utcnow(), call, self._counts)
+    def async_take_push(self, now: datetime, call: MissedCall) -> bool:
+        """Take a missed call the provider pushed; return whether it was new.
+
+        `now` is the provider's time (the coordinator knows its clock).
+        """
+        outcome, announce = self.tracker.take_push(now, call, self._counts)
         if outcome is PushOutcome.OUT_OF_RANGE:
             self._refused_pushes += 1
             if self._refused_pushes == 1:

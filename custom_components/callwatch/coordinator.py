@@ -127,9 +127,12 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         self._cancel_quick_refresh()
         started = self.hass.loop.time()
         now = dt_util.utcnow()
+        # Missed calls are asked for in the provider's time, as its replies showed it
+        # (our clock may be wrong after a power cut, or step when NTP sets it).
+        provider_now = self.client.clock.now(now)
         forbidden: set[str] = set()
         try:
-            active, missed = await self._fetch(started, now, forbidden)
+            active, missed = await self._fetch(started, provider_now, forbidden)
         except ProviderAuthenticationError as err:
             self._halt_quick_polls()
             raise ConfigEntryAuthFailed(
@@ -163,7 +166,12 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         if active is not None:
             self.announcer.async_take_active_calls(active)
         if missed is not None:
-            self.announcer.async_take_listing(now, missed)
+            # The cursor never passes the provider's time as this poll's replies
+            # showed it: a window asked for by a clock running ahead of the provider's
+            # is asked for again once the clock is known.
+            self.announcer.async_take_listing(
+                min(provider_now, self.client.clock.now(now)), missed
+            )
         quick = self.schedule.next_quick_refresh(started)
         if quick is not None:
             self._unsub_quick_refresh = async_call_at(
@@ -187,7 +195,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         )
 
     async def _fetch(
-        self, started: float, now: datetime, forbidden: set[str]
+        self, started: float, provider_now: datetime, forbidden: set[str]
     ) -> tuple[Sequence[ActiveCall] | None, list[MissedCall] | None]:
         """Ask for the active calls, then for the missed calls if the schedule says.
 
@@ -207,7 +215,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
             if self.data is not None and MISSED_CALLS in self.data.forbidden:
                 forbidden.add(MISSED_CALLS)
             return active, None
-        window = self.announcer.window(now)
+        window = self.announcer.window(provider_now)
         self.schedule.asking(started)
         missed = await self._unless_forbidden(
             MISSED_CALLS, self.client.missed_calls(window.start, window.end), forbidden
@@ -280,7 +288,7 @@ class CallwatchCoordinator(DataUpdateCoordinator[CallwatchData]):
         if active is not None:
             self.announcer.async_take_active_calls(active)
         if push.missed_call is not None:
-            self.announcer.async_take_push(push.missed_call)
+            self.announcer.async_take_push(self.client.clock.now(now), push.missed_call)
         self.data = self._snapshot(
             polled_at=self.data.polled_at,
             active_calls=active,

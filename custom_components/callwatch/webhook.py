@@ -52,7 +52,9 @@ def async_register_webhook(hass: HomeAssistant, entry: CallwatchConfigEntry) -> 
         if payload is None:
             return web.Response(status=HTTPStatus.BAD_REQUEST)
         try:
-            push = client.parse_push(payload, dt_util.utcnow())
+            # A push without a time is stamped by the provider's clock as its
+            # replies show it, the clock of the rows it is paired with.
+            push = client.parse_push(payload, client.clock.now(dt_util.utcnow()))
         except ProviderResponseError as err:
             LOGGER.debug("%s: ignored a malformed push: %s", entry.title, err)
             return web.Response(status=HTTPStatus.BAD_REQUEST)

@@ -13,6 +13,8 @@
   filters but is not in its row unless `rows_show_destination` (source:
   tests/fixtures/vendor/enswitch-calls-missed-list.json).
 - `calls/active/list` answers one row per call leg.
+- Every reply is dated by the server's clock, `clock_offset` seconds ahead of the test's
+  (calls are added with the server's times); `dates_replies` False sends no usable date.
 - `user/login` with `token=1` gives a session token (4.1 and later), passed as `auth_token`
   instead of the username and password; 401 once it expires. The fake can also answer as a
   server before 4.1 (no such action) or one that asks for a second factor (code 202).
@@ -29,7 +31,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from .server import FaultPlan, misbehave
+from .server import FaultPlan, dated, misbehave
 
 _ids = itertools.count(1)
 
@@ -58,6 +60,9 @@ class FakeEnswitch:
     reply_override: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
     # Send replies chunked, without a Content-Length.
     chunked: bool = False
+    # Seconds the server's clock, which dates its replies, is ahead of the test's.
+    clock_offset: float = 0.0
+    dates_replies: bool = True
     # `user/login` with token=1 (4.1 and later): "token", "absent" (before 4.1) or "2fa".
     login: str = "token"
     token_lifetime: int = 3600
@@ -137,9 +142,12 @@ class FakeEnswitch:
 
     def app(self) -> web.Application:
         """Return the aiohttp application."""
-        app = web.Application()
+        app = web.Application(middlewares=[dated(self._date_offset)])
         app.router.add_route("*", "/api/json/{action:.+}", self._handle)
         return app
+
+    def _date_offset(self) -> float | None:
+        return self.clock_offset if self.dates_replies else None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         params: dict[str, str] = dict(request.query)

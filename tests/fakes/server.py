@@ -6,9 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from email.utils import formatdate
+import time
 from typing import Literal
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 type Fault = Literal["garbage", "html", "slow", "reset", "empty"]
 
@@ -68,6 +71,29 @@ async def misbehave(request: web.Request, plan: FaultPlan) -> web.StreamResponse
         headers = {"Retry-After": plan.retry_after} if plan.retry_after else None
         return web.Response(status=plan.status, text="", headers=headers)
     return None
+
+
+def dated(clock_offset: Callable[[], float | None]) -> Middleware:
+    """Date every reply by the fake's own clock, as a real server does (RFC 9110).
+
+    `clock_offset` says how many seconds that clock is ahead of the test's (behind if
+    negative), or None for replies without a usable date.
+    """
+
+    @web.middleware
+    async def date(
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        response = await handler(request)
+        if not response.prepared:
+            offset = clock_offset()
+            response.headers["Date"] = (
+                "" if offset is None else formatdate(time.time() + offset, usegmt=True)
+            )
+        return response
+
+    return date
 
 
 @dataclass

@@ -26,7 +26,7 @@ import uuid
 
 from aiohttp import web
 
-from .server import FaultPlan, misbehave
+from .server import FaultPlan, dated, misbehave
 
 _ids = itertools.count(1)
 
@@ -56,6 +56,9 @@ class FakeTelecmi:
     reply_override: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
     # Called after each page is served: a call that arrives while pages are read.
     after_page: Callable[[str, int], None] | None = None
+    # Seconds the server's clock, which dates its replies, is ahead of the test's.
+    clock_offset: float = 0.0
+    dates_replies: bool = True
 
     @property
     def prefix(self) -> str:
@@ -124,9 +127,12 @@ class FakeTelecmi:
 
     def app(self) -> web.Application:
         """Return the aiohttp application."""
-        app = web.Application()
+        app = web.Application(middlewares=[dated(self._date_offset)])
         app.router.add_post(f"{self.prefix}/{{path}}", self._handle)
         return app
+
+    def _date_offset(self) -> float | None:
+        return self.clock_offset if self.dates_replies else None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]

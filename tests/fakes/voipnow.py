@@ -16,7 +16,8 @@
 - `count` or `startIndex` above 4999 (the pages: "lower than 5000"; 4PSA's client caps
   both at 4999), or `count` below 1: 400 `{"error": {"code", "message"}}`.
 - `clock_offset`: how far the server's clock is ahead of ours (behind if negative), for
-  the history's stamps; Call Events carry no time.
+  the history's stamps and the `Date` of every reply; Call Events carry no time.
+  `dates_replies` False sends no usable date.
 - Variations the docs show: `entry` as a list or an object, `callerId` or `callerID`,
   numbers as strings or ints, null fields left out.
 - `GET /uapi/extensions/{userId}/{extension}/presence` -> the user's phone extensions
@@ -56,7 +57,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from .server import FaultPlan, misbehave
+from .server import FaultPlan, dated, misbehave
 
 _ids = itertools.count(1)
 # PhoneCallEvent types: Dial-In, Dial-Out, Hangup, Answer (incoming), Answer (outgoing).
@@ -106,6 +107,7 @@ class FakeVoipnow:
     zone: tzinfo = UTC
     # Seconds the server's clock is ahead of ours.
     clock_offset: float = 0.0
+    dates_replies: bool = True
     # False: the history comes oldest first whatever `sortOrder` asks.
     honours_sort_order: bool = True
     caller_key: str = "callerId"
@@ -336,9 +338,12 @@ class FakeVoipnow:
                 str(url), "POST" if event["method"] == "1" else "GET", params, None
             )
 
+    def _date_offset(self) -> float | None:
+        return self.clock_offset if self.dates_replies else None
+
     def app(self) -> web.Application:
         """Return the aiohttp application."""
-        app = web.Application()
+        app = web.Application(middlewares=[dated(self._date_offset)])
         app.router.add_post("/oauth/token.php", self._token)
         app.router.add_get("/uapi/phoneCalls/{user}/{extension}", self._phone_calls)
         app.router.add_get("/uapi/cdr/{user}", self._cdr)

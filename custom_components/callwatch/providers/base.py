@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from .http import ServerClock
 from .models import Account, ActiveCall, CallPush, MissedCall
 
 
@@ -17,6 +18,10 @@ class CallProvider(Protocol):
     supports_active_calls: bool
     # The country whose national form numbers are read in (ISO 3166 alpha-2).
     country: str | None
+
+    @property
+    def clock(self) -> ServerClock:
+        """Return the provider's clock, as the replies so far have shown it."""
 
     @property
     def account_id(self) -> str:

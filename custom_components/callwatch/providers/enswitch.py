@@ -28,7 +28,7 @@ from .fields import (
     text,
     unix_time,
 )
-from .http import Reply, base_url, host_of, off_loop, send
+from .http import Reply, ServerClock, base_url, host_of, off_loop, send
 from .models import Account, ActiveCall, CallDirection, MissedCall
 from .numbers import read_number
 
@@ -75,6 +75,7 @@ class EnswitchClient:
         self.country = country
         self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
+        self.clock = ServerClock()
         # Per called number (as calls carry it), the `dnumber`s to ask for it with.
         self._destinations: dict[str, tuple[str, ...]] = {}
         for written in called_numbers:
@@ -210,6 +211,7 @@ class EnswitchClient:
             self._base / "api" / "json" / f"{action}/",
             service=SERVICE,
             request_timeout=self._timeout,
+            clock=self.clock,
             data=form,
         )
 

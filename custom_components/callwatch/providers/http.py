@@ -2,6 +2,9 @@
 
 Large replies are decoded, and their rows read, in a worker thread (`off_loop`), so that
 reading 10,000 rows does not hold the event loop for a quarter of a second.
+
+Every reply's `Date` header tells the provider's clock (`ServerClock`): the windows of
+time asked for are the provider's, whatever our clock does.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 import time
 from typing import Any
@@ -29,6 +33,9 @@ _CHUNK = 64 * 1024
 # takes about a millisecond, reading 200 rows (numbers parsed, times checked) about 5.
 OFF_LOOP_BYTES = 256 * 1024
 OFF_LOOP_ROWS = 200
+# A `Date` header counts whole seconds and is written before the reply travels: offsets
+# within this of the one in use are that noise, and the offset in use is kept.
+CLOCK_NOISE = timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,58 @@ class Reply:
                 f"{self.service} answered HTTP {self.status} with a body that is "
                 f"not JSON ({kind}, {len(self.body)} bytes)"
             ) from err
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
+class ServerClock:
+    """The provider's clock: the `Date` of its last reply, plus the time since.
+
+    The time since is counted by the event loop's clock, which never steps, so that
+    our wall clock being wrong or stepping (NTP after a power cut) does not move the
+    provider's time. Readings within CLOCK_NOISE of that estimate are its noise and
+    leave it. Until a reply has carried a usable date, the provider's time is ours.
+    """
+
+    def __init__(self, monotonic: Callable[[], float] = _loop_time) -> None:
+        """Start with no reading; `monotonic` counts seconds and never steps."""
+        self._monotonic = monotonic
+        self._reading: tuple[datetime, float] | None = None
+
+    def heard(self, date: str | None) -> None:
+        """Take the `Date` header of a reply whose headers just arrived.
+
+        A header missing or not an HTTP date (RFC 9110) leaves the estimate as it was.
+        """
+        if not date:
+            return
+        try:
+            theirs = parsedate_to_datetime(date)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return
+        if theirs.tzinfo is None:
+            # "-0000": a time in UTC from a zone unknown (RFC 5322); HTTP dates are UTC.
+            theirs = theirs.replace(tzinfo=UTC)
+        at = self._monotonic()
+        estimate = self._estimate(at)
+        if estimate is None or abs(theirs - estimate) > CLOCK_NOISE:
+            self._reading = (theirs, at)
+
+    def now(self, ours: datetime) -> datetime:
+        """Return the provider's time now; `ours` (our clock now) until one is known."""
+        return self._estimate(self._monotonic()) or ours
+
+    def _estimate(self, at: float) -> datetime | None:
+        if self._reading is None:
+            return None
+        theirs, heard_at = self._reading
+        try:
+            return theirs + timedelta(seconds=at - heard_at)
+        except OverflowError:
+            # A date at the calendar's end: no time after it can be told.
+            return theirs
 
 
 async def off_loop[T](work: Callable[[], T], *, rows: int = 0, size: int = 0) -> T:
@@ -83,17 +142,21 @@ async def send(
     *,
     service: str,
     request_timeout: float,
+    clock: ServerClock | None = None,
     **kwargs: Any,
 ) -> Reply:
     """Send one request and read its whole reply, bounded in time and size.
 
-    Secrets travel in bodies or headers only, so the URL may appear in messages.
+    `clock` is told the reply's `Date`. Secrets travel in bodies or headers only, so
+    the URL may appear in messages.
     """
     try:
         async with (
             asyncio.timeout(request_timeout),
             session.request(method, url, allow_redirects=False, **kwargs) as response,
         ):
+            if clock is not None:
+                clock.heard(response.headers.get("Date"))
             if (response.content_length or 0) > MAX_REPLY_BYTES:
                 raise _too_large(service)
             body = bytearray()

@@ -20,7 +20,7 @@ from .exceptions import (
     ProviderResponseError,
 )
 from .fields import RowReader, caller_name, number, required, unix_time
-from .http import base_url, off_loop, send
+from .http import ServerClock, base_url, off_loop, send
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 from .numbers import read_number
 from .telecmi_push import SERVICE, parse_push, row_call_id
@@ -83,6 +83,7 @@ class TelecmiClient:
         self.country = _COUNTRY.get(self.region, country)
         self._reader = RowReader(SERVICE)
         self._timeout = request_timeout
+        self.clock = ServerClock()
 
     async def account(self) -> Account:
         """Check the app id and secret with a one-row query of incoming missed calls."""
@@ -171,6 +172,7 @@ class TelecmiClient:
             self._base / path,
             service=SERVICE,
             request_timeout=self._timeout,
+            clock=self.clock,
             json=body,
         )
         if reply.status in _AUTH_FAILED:

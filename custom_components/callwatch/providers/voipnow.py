@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from .fields import RowReader, any_time, caller_name, is_a_name, number, required, text
-from .http import base_url, host_of, off_loop
+from .http import ServerClock, base_url, host_of, off_loop
 from .models import Account, ActiveCall, CallDirection, CallPush, MissedCall
 from .numbers import Number, read_number
 from .voipnow_call_events import VoipnowCallEvents
@@ -85,6 +85,11 @@ class VoipnowClient:
     def host(self) -> str:
         """Return the host (and port, if not the default) of the API."""
         return host_of(self._base)
+
+    @property
+    def clock(self) -> ServerClock:
+        """Return the server's clock, as its replies show it."""
+        return self._uapi.clock
 
     @property
     def app_id(self) -> str:

@@ -16,7 +16,7 @@ from .exceptions import (
     ProviderPermissionError,
     ProviderResponseError,
 )
-from .http import Reply, off_loop, send
+from .http import Reply, ServerClock, off_loop, send
 
 SERVICE = "VoipNow"
 # The UAPI's bounds as 4PSA's own client applies them: `count` and `startIndex` at
@@ -45,6 +45,7 @@ class VoipnowUapi:
         self._client_secret = client_secret
         self._session = session
         self._timeout = request_timeout
+        self.clock = ServerClock()
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
@@ -122,6 +123,7 @@ class VoipnowUapi:
                 url,
                 service=SERVICE,
                 request_timeout=self._timeout,
+                clock=self.clock,
                 headers={"Authorization": f"Bearer {token}"},
                 json=json,
             )
@@ -176,6 +178,7 @@ class VoipnowUapi:
             token_url,
             service=SERVICE,
             request_timeout=self._timeout,
+            clock=self.clock,
             data={
                 "client_id": self._client_id,
                 "client_secret": self._client_secret,
