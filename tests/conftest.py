@@ -9,6 +9,7 @@ from functools import partial
 from http import HTTPStatus
 import logging
 import os
+import time
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -113,6 +114,42 @@ def freezer(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     if now.microsecond:
         freezer.move_to(now.replace(microsecond=0) + timedelta(seconds=1))
     return freezer
+
+
+class WallClock:
+    """Home Assistant's clock, stepped as NTP or a wrong clock steps it.
+
+    freezegun moves the monotonic clock with the wall clock; a real one goes on at its
+    pace whatever the wall clock does, and the event loop's time here does too.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Keep the loop's time going on while the wall clock steps."""
+        self._freezer = freezer
+        self._lag = 0.0
+        loop_time = hass.loop.time
+        monkeypatch.setattr(hass.loop, "time", lambda: loop_time() + self._lag)
+
+    def step(self, when: datetime, elapsed: float = 31.0) -> None:
+        """Set the wall clock to `when`, `elapsed` seconds after it was last set."""
+        before = time.time()
+        self._freezer.move_to(when)
+        self._lag += elapsed - (time.time() - before)
+
+
+@pytest.fixture
+def wall_clock(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> WallClock:
+    """Step Home Assistant's clock; the event loop's goes on."""
+    return WallClock(hass, freezer, monkeypatch)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -31,7 +33,7 @@ from custom_components.callwatch.const import (
     EVENT_MISSED_CALL,
 )
 
-from .conftest import next_poll, setup_entry
+from .conftest import WallClock, next_poll, setup_entry
 from .fakes.server import served
 from .fakes.voipnow import FakeVoipnow
 
@@ -299,21 +301,53 @@ async def test_a_missed_call_through_a_did_is_announced_once(
     assert events[0].data["called_number"] == "210"
 
 
+@pytest.mark.parametrize("step", [3, -3])
+async def test_a_clock_step_before_a_push_does_not_move_its_stamp(
+    pushes: VoipnowPushes, wall_clock: WallClock, step: int
+) -> None:
+    """Home Assistant's clock steps hours (NTP after a power cut) between a poll and
+    a push: the push is stamped by VoipNow's time all the same, announced once, at
+    once, and its row is found to be the same call.
+    """
+    await pushes.set_up_with_call_events()
+    events = async_capture_events(pushes.hass, EVENT_MISSED_CALL)
+    await pushes.polls(1)
+    # VoipNow's clock goes on; ours steps, with no reply since to show it.
+    pushes.voipnow.clock_offset = -step * 3600
+    wall_clock.step(dt_util.utcnow() + timedelta(hours=step), elapsed=2)
+    call = await pushes.voipnow.ring("021 555 0101", "0003*210")
+    await pushes.rung_unanswered(call)
+    assert len(events) == 1
+    [row] = pushes.voipnow.history
+    pushed = datetime.fromisoformat(events[0].data["time"])
+    assert abs(pushed - datetime.fromisoformat(row["startDate"])) < timedelta(
+        seconds=10
+    )
+    await pushes.polls(3)
+    assert len(events) == 1
+
+
+@pytest.mark.parametrize("dates_replies", [True, False])
 @pytest.mark.parametrize("skew", [180, -180])
 async def test_a_voipnow_clock_minutes_off_announces_a_pushed_call_once(
-    pushes: VoipnowPushes, skew: int
+    pushes: VoipnowPushes, skew: int, dates_replies: bool
 ) -> None:
-    """Callbacks carry no time: a push is stamped by our clock, the row by VoipNow's.
-
-    Needs the tracker's wider window for calls stamped locally (the core branch).
+    """Callbacks carry no time: a push is stamped by VoipNow's clock as its replies date
+    them, the time of its row; with no date to go by, by ours, and paired all the same.
     """
     pushes.voipnow.clock_offset = skew
+    pushes.voipnow.dates_replies = dates_replies
     await pushes.set_up_with_call_events()
     events = async_capture_events(pushes.hass, EVENT_MISSED_CALL)
     call = await pushes.voipnow.ring("021 555 0101", "0003*210")
     await pushes.rung_unanswered(call)
     assert len(events) == 1
     [row] = pushes.voipnow.history
-    assert row["startDate"] != events[0].data["time"]
+    pushed = datetime.fromisoformat(events[0].data["time"])
+    gap = abs(pushed - datetime.fromisoformat(row["startDate"]))
+    if dates_replies:
+        assert gap < timedelta(seconds=10)
+    else:
+        assert gap > timedelta(seconds=170)
     await pushes.polls(2)
     assert len(events) == 1

@@ -33,9 +33,15 @@ MORNING = datetime.fromisoformat("2026-11-20T10:00:00-08:00")
 
 @pytest.fixture
 async def watched_from_new_zealand(
-    hass: HomeAssistant, enswitch_entry: MockConfigEntry
+    hass: HomeAssistant,
+    enswitch_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> MockConfigEntry:
-    """Set up the Enswitch entry in a Home Assistant in New Zealand; return it."""
+    """Set up the Enswitch entry in a Home Assistant in New Zealand; return it.
+
+    The clock is frozen first: freezegun's monotonic clock counts from the epoch, and
+    one that leapt decades after the setup would move the provider's time with it.
+    """
     hass.config.country = "NZ"
     await setup_entry(hass, enswitch_entry)
     return enswitch_entry
