@@ -34,7 +34,8 @@ class KnownCall:
     key: str
     source: Source
     partner: KnownCall | None = field(default=None, repr=False)
-    # Whether the call counted (the user's filter) when it arrived.
+    # Whether the call counted (the user's filter) when it arrived, or was settled then
+    # (the first poll's history, which is not news): if so, its pair is never announced.
     counted: bool = True
 
 

@@ -26,7 +26,9 @@ A pair, or a call alone, is announced once: when its first member that counts (t
 user's filter, applied as it arrives) arrives. A push that does not say the called
 number does not count while called numbers are watched; its row is announced then, if it
 counts. A call announced stays announced whatever arrives later: a row returned again by
-a later window, a push retried or repeated, the other source's copy of it.
+a later window, a push retried or repeated, the other source's copy of it. So does a row
+the first poll took stock of, whatever the filter said: history, not news, even when a
+push that counts pairs with it later.
 
 Only what a later window or an accepted push can still bring back is remembered: the
 state is bounded by the calls of the overlap, not by the history. A push is accepted only
@@ -103,7 +105,7 @@ def _pair_id(item: KnownCall, partner: KnownCall | None) -> frozenset[int]:
 
 
 def _counted(item: KnownCall, partner: KnownCall | None) -> bool:
-    """Tell whether a call or its partner counted when it arrived."""
+    """Tell whether a call or its partner counted (or was settled) when it arrived."""
     return item.counted or (partner is not None and partner.counted)
 
 
@@ -218,7 +220,7 @@ class MissedCallTracker:
             for call in _unknown(group, known):
                 listed = self._remember(KnownCall(call, key, Source.LISTING))
                 known.append(listed)
-                announce.extend(self._take(listed, counts))
+                announce.extend(self._take(listed, counts, settled=taking_stock))
         self.last_poll = now if self.last_poll is None else max(self.last_poll, now)
         self._forget(now)
         if taking_stock:
@@ -252,18 +254,23 @@ class MissedCallTracker:
             return PushTaken(PushOutcome.KNOWN)
         return PushTaken(PushOutcome.IGNORED)
 
-    def _take(self, taken: KnownCall, counts: Counts) -> list[MissedCall]:
+    def _take(
+        self, taken: KnownCall, counts: Counts, *, settled: bool = False
+    ) -> list[MissedCall]:
         """Pair a call just taken; return what to announce of it and its look-alikes.
 
         A pair (or a call alone) is announced once, when it first has a member that
         counts: a push that does not say the called number does not count while
         called numbers are watched, and its listed partner, which says it, is
         announced then if it counts. Pairing may rearrange look-alike pairs; as many
-        calls are announced as pairs and lone calls that count were added.
+        calls are announced as pairs and lone calls that count were added. A call
+        `settled` (taken stock of by the first poll) is taken as counted: its pair is
+        never announced.
         """
-        taken.counted = counts(taken.call)
-        if taken.counted:
+        counted = counts(taken.call)
+        if counted:
             self._note_latest(taken.call)
+        taken.counted = counted or settled
         before = self._pair(taken)
         old_pairs = {
             _pair_id(item, partner)
