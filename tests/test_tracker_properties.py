@@ -884,6 +884,43 @@ def test_a_row_of_the_first_poll_stays_history_when_a_push_pairs_with_it() -> No
     assert tracker.take_listing(now, [history, own], _watching()) == [own]
 
 
+def test_look_alikes_paired_anew_keep_what_was_announced() -> None:
+    """Re-pairing that leaves fewer pairs counting keeps the announcements made.
+
+    Three calls from one caller: to LINE, to OTHER_LINE 20 s later, to LINE 103 s
+    later, pushed without the called number, while LINE alone or every number is
+    watched. The first call's push takes the second's row, whose push moves to the
+    third's row: two pairs announced (the second's, the third's row) became one that
+    counts and one that does not. The announcement the second stood for was lost, and
+    the first call's row, pairing them all again, was announced as a fourth call.
+    """
+    watch_line, watch_all = _watching(LINE), _watching()
+    first = T0 + timedelta(minutes=5)
+    second = first + timedelta(seconds=20)
+    third = first + timedelta(seconds=103)
+    rows: list[MissedCall] = []
+    steps = [
+        (_listed(third), watch_line),
+        (_listed(second, OTHER_LINE), watch_line),
+        (_pushed(second), watch_all),
+        (_pushed(first), watch_line),
+        (_pushed(third), watch_all),
+        (_listed(first), watch_line),
+    ]
+    tracker = MissedCallTracker()
+    tracker.take_listing(T0, [], watch_line)
+    now = T0 + timedelta(minutes=10)
+    announced = []
+    for call, counts in steps:
+        now += timedelta(seconds=1)
+        if call.call_id and call.call_id.startswith("push"):
+            announced.append(len(tracker.take_push(now, call, counts).announce))
+        else:
+            rows.append(call)
+            announced.append(len(tracker.take_listing(now, rows, counts)))
+    assert announced == [1, 0, 1, 0, 1, 0]
+
+
 def test_calls_to_two_numbers_are_never_one() -> None:
     """Where both sides say the called number, different numbers are two calls."""
     when = T0 + timedelta(minutes=5)
