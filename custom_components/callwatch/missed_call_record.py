@@ -34,7 +34,9 @@ class KnownCall:
     key: str
     source: Source
     partner: KnownCall | None = field(default=None, repr=False)
-    # Whether the call counted (the user's filter) when it arrived.
+    # Whether the call counted (the user's filter) when it arrived, or was settled: the
+    # first poll's history (not news), or standing for a look-alike announced before.
+    # Its pair is never announced again.
     counted: bool = True
 
 

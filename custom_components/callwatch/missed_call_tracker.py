@@ -26,7 +26,11 @@ A pair, or a call alone, is announced once: when its first member that counts (t
 user's filter, applied as it arrives) arrives. A push that does not say the called
 number does not count while called numbers are watched; its row is announced then, if it
 counts. A call announced stays announced whatever arrives later: a row returned again by
-a later window, a push retried or repeated, the other source's copy of it.
+a later window, a push retried or repeated, the other source's copy of it. So does a row
+the first poll took stock of, whatever the filter said: history, not news, even when a
+push that counts pairs with it later. Look-alikes paired anew may leave fewer pairs that
+count than were announced: as many others are then settled, never announced again, so
+that no more calls are announced than pairs and lone calls remembered.
 
 Only what a later window or an accepted push can still bring back is remembered: the
 state is bounded by the calls of the overlap, not by the history. A push is accepted only
@@ -103,7 +107,7 @@ def _pair_id(item: KnownCall, partner: KnownCall | None) -> frozenset[int]:
 
 
 def _counted(item: KnownCall, partner: KnownCall | None) -> bool:
-    """Tell whether a call or its partner counted when it arrived."""
+    """Tell whether a call or its partner counted (or was settled) when it arrived."""
     return item.counted or (partner is not None and partner.counted)
 
 
@@ -218,7 +222,7 @@ class MissedCallTracker:
             for call in _unknown(group, known):
                 listed = self._remember(KnownCall(call, key, Source.LISTING))
                 known.append(listed)
-                announce.extend(self._take(listed, counts))
+                announce.extend(self._take(listed, counts, settled=taking_stock))
         self.last_poll = now if self.last_poll is None else max(self.last_poll, now)
         self._forget(now)
         if taking_stock:
@@ -252,18 +256,24 @@ class MissedCallTracker:
             return PushTaken(PushOutcome.KNOWN)
         return PushTaken(PushOutcome.IGNORED)
 
-    def _take(self, taken: KnownCall, counts: Counts) -> list[MissedCall]:
+    def _take(
+        self, taken: KnownCall, counts: Counts, *, settled: bool = False
+    ) -> list[MissedCall]:
         """Pair a call just taken; return what to announce of it and its look-alikes.
 
         A pair (or a call alone) is announced once, when it first has a member that
         counts: a push that does not say the called number does not count while
         called numbers are watched, and its listed partner, which says it, is
         announced then if it counts. Pairing may rearrange look-alike pairs; as many
-        calls are announced as pairs and lone calls that count were added.
+        calls are announced as pairs and lone calls that count were added, and when
+        fewer count than before, pairs that do not count are settled for the rest.
+        A call `settled` (taken stock of by the first poll, or standing for a call
+        announced before) is taken as counted: its pair is never announced.
         """
-        taken.counted = counts(taken.call)
-        if taken.counted:
+        counted = counts(taken.call)
+        if counted:
             self._note_latest(taken.call)
+        taken.counted = counted or settled
         before = self._pair(taken)
         old_pairs = {
             _pair_id(item, partner)
@@ -275,6 +285,10 @@ class MissedCallTracker:
             if _counted(item, item.partner):
                 new_pairs.setdefault(_pair_id(item, item.partner), item)
         added = len(new_pairs) - len(old_pairs)
+        if added < 0:
+            # Re-paired, fewer pairs count than were announced: as many that do not
+            # count stand for those announcements, settled so as not to make them again.
+            _settle(before, -added)
         if added <= 0:
             return []
         fresh = [
@@ -396,6 +410,22 @@ class MissedCallTracker:
                 tracker._pushed[item.key] = item
         tracker.held.extend(saved.held)
         return tracker
+
+
+def _settle(changed: list[tuple[KnownCall, KnownCall | None]], surplus: int) -> None:
+    """Settle `surplus` of the re-paired pairs that do not count, by their row.
+
+    Each call whose partner changed has a new one (an augmenting path pairs all it
+    visits), and the pairs that do not count are at least as many as the surplus.
+    """
+    settling: dict[frozenset[int], KnownCall] = {}
+    for item, _ in changed:
+        partner = item.partner
+        if partner is not None and not _counted(item, partner):
+            row = item if item.source is Source.LISTING else partner
+            settling.setdefault(_pair_id(item, partner), row)
+    for row in list(settling.values())[:surplus]:
+        row.counted = True
 
 
 def _unknown(group: list[MissedCall], known: list[KnownCall]) -> list[MissedCall]:
