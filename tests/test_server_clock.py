@@ -12,6 +12,7 @@ from email.utils import format_datetime
 import pytest
 
 from custom_components.callwatch.providers import (
+    CallProvider,
     EnswitchClient,
     TelecmiClient,
     VoipnowClient,
@@ -21,6 +22,7 @@ from custom_components.callwatch.providers.http import CLOCK_NOISE, ServerClock
 from .fakes.enswitch import FakeEnswitch
 from .fakes.telecmi import FakeTelecmi
 from .fakes.voipnow import FakeVoipnow
+from .helpers import missed_in_the_last_hour
 
 OURS = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
 
@@ -101,42 +103,50 @@ def test_a_date_at_the_calendars_end_does_not_crash() -> None:
     assert clock.now(OURS) == datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-def _window() -> tuple[datetime, datetime]:
-    now = datetime.now(UTC)
-    return now - timedelta(minutes=15), now + timedelta(minutes=5)
-
-
 def _near(clock: ServerClock, ahead: timedelta) -> bool:
     ours = datetime.now(UTC)
     return abs(clock.now(ours) - ours - ahead) <= CLOCK_NOISE
+
+
+async def _reads_the_clock(
+    fake: FakeEnswitch | FakeTelecmi | FakeVoipnow,
+    client: CallProvider,
+    ahead: timedelta,
+) -> None:
+    """Date the fake's replies `ahead` of the test's clock; check the client reads it."""
+    fake.clock_offset = ahead.total_seconds()
+    await missed_in_the_last_hour(client)
+    assert _near(client.clock, ahead)
 
 
 async def test_enswitch_replies_set_the_clock(
     enswitch: FakeEnswitch, enswitch_client: EnswitchClient
 ) -> None:
     """Enswitch's replies are dated by its clock."""
-    enswitch.clock_offset = -3 * 3600
-    await enswitch_client.missed_calls(*_window())
-    assert _near(enswitch_client.clock, timedelta(hours=-3))
+    await _reads_the_clock(enswitch, enswitch_client, timedelta(hours=-3))
 
 
 async def test_telecmi_replies_set_the_clock(
     telecmi: FakeTelecmi, telecmi_client: TelecmiClient
 ) -> None:
     """TeleCMI's replies are dated by its clock."""
-    telecmi.clock_offset = 7200
-    await telecmi_client.missed_calls(*_window())
-    assert _near(telecmi_client.clock, timedelta(hours=2))
+    await _reads_the_clock(telecmi, telecmi_client, timedelta(hours=2))
 
 
 async def test_voipnow_replies_set_the_clock(
     voipnow: FakeVoipnow, voipnow_client: VoipnowClient
 ) -> None:
-    """VoipNow's replies are dated by its clock; undated ones leave it."""
+    """VoipNow's replies are dated by its clock."""
+    await _reads_the_clock(voipnow, voipnow_client, timedelta(minutes=10))
+
+
+async def test_undated_replies_leave_the_clock(
+    voipnow: FakeVoipnow, voipnow_client: VoipnowClient
+) -> None:
+    """A reply without a date leaves the provider's time as the last dated one set it."""
     voipnow.clock_offset = 600
-    await voipnow_client.missed_calls(*_window())
-    assert _near(voipnow_client.clock, timedelta(minutes=10))
+    await missed_in_the_last_hour(voipnow_client)
     voipnow.dates_replies = False
     voipnow.clock_offset = 0
-    await voipnow_client.missed_calls(*_window())
+    await missed_in_the_last_hour(voipnow_client)
     assert _near(voipnow_client.clock, timedelta(minutes=10))
