@@ -142,12 +142,9 @@ class FakeEnswitch:
 
     def app(self) -> web.Application:
         """Return the aiohttp application."""
-        app = web.Application(middlewares=[dated(self._date_offset)])
+        app = web.Application(middlewares=[dated(self)])
         app.router.add_route("*", "/api/json/{action:.+}", self._handle)
         return app
-
-    def _date_offset(self) -> float | None:
-        return self.clock_offset if self.dates_replies else None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         params: dict[str, str] = dict(request.query)

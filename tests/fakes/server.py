@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 import time
-from typing import Literal
+from typing import Literal, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -73,12 +73,17 @@ async def misbehave(request: web.Request, plan: FaultPlan) -> web.StreamResponse
     return None
 
 
-def dated(clock_offset: Callable[[], float | None]) -> Middleware:
-    """Date every reply by the fake's own clock, as a real server does (RFC 9110).
+class DatedServer(Protocol):
+    """A fake whose replies are dated by its own clock."""
 
-    `clock_offset` says how many seconds that clock is ahead of the test's (behind if
-    negative), or None for replies without a usable date.
-    """
+    # Seconds that clock is ahead of the test's (behind if negative).
+    clock_offset: float
+    # False: replies carry no usable date.
+    dates_replies: bool
+
+
+def dated(server: DatedServer) -> Middleware:
+    """Date every reply by the fake's own clock, as a real server does (RFC 9110)."""
 
     @web.middleware
     async def date(
@@ -87,9 +92,10 @@ def dated(clock_offset: Callable[[], float | None]) -> Middleware:
     ) -> web.StreamResponse:
         response = await handler(request)
         if not response.prepared:
-            offset = clock_offset()
             response.headers["Date"] = (
-                "" if offset is None else formatdate(time.time() + offset, usegmt=True)
+                formatdate(time.time() + server.clock_offset, usegmt=True)
+                if server.dates_replies
+                else ""
             )
         return response
 

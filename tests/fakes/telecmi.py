@@ -127,12 +127,9 @@ class FakeTelecmi:
 
     def app(self) -> web.Application:
         """Return the aiohttp application."""
-        app = web.Application(middlewares=[dated(self._date_offset)])
+        app = web.Application(middlewares=[dated(self)])
         app.router.add_post(f"{self.prefix}/{{path}}", self._handle)
         return app
-
-    def _date_offset(self) -> float | None:
-        return self.clock_offset if self.dates_replies else None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]

@@ -338,12 +338,9 @@ class FakeVoipnow:
                 str(url), "POST" if event["method"] == "1" else "GET", params, None
             )
 
-    def _date_offset(self) -> float | None:
-        return self.clock_offset if self.dates_replies else None
-
     def app(self) -> web.Application:
         """Return the aiohttp application."""
-        app = web.Application(middlewares=[dated(self._date_offset)])
+        app = web.Application(middlewares=[dated(self)])
         app.router.add_post("/oauth/token.php", self._token)
         app.router.add_get("/uapi/phoneCalls/{user}/{extension}", self._phone_calls)
         app.router.add_get("/uapi/cdr/{user}", self._cdr)
